@@ -735,14 +735,6 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 		count(PP_STAT_MISC(PP_MISC_OOO_DROPPED));
 		return PP_V_DROP;
 	}
-	if (have >= PP_PREFIX_LEN) {
-		/* window full and still undecided: cannot happen for an
-		 * untrusted peer (decided at 12 bytes); a trusted one's
-		 * header is judged truncated at 128 bytes */
-		f->state = PP_FS_PASS;
-		return PP_V_PASS;
-	}
-
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
 		return PP_V_PASS;
@@ -784,6 +776,15 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 	}
 	if (skip >= p->pay_len)
 		return PP_V_PASS; /* nothing new: a plain retransmission */
+	if (f->state == PP_FS_PASS)
+		return PP_V_PASS; /* decided: only the overlap mattered */
+	if (have >= PP_PREFIX_LEN) {
+		/* window full and still undecided: cannot happen for an
+		 * untrusted peer (decided at 12 bytes); a trusted one's
+		 * header is judged truncated at 128 bytes */
+		f->state = PP_FS_PASS;
+		return PP_V_PASS;
+	}
 
 	n = p->pay_len - skip;
 	if (n > PP_PREFIX_LEN - have)
@@ -928,6 +929,14 @@ static __always_inline int pp_core(struct pp_ctx *c)
 	if (f && f->state == PP_FS_PASS &&
 	    !(p->flags & (TCPF_SYN | TCPF_RST))) {
 		count(PP_STAT_PATH(PP_PATH_FLOW_HIT));
+		/* A decided flow still checks a segment that overlaps the
+		 * bytes it was judged on: the segment judged may never have
+		 * reached the socket (bad checksum, PAWS), and a second one
+		 * at the same offset must not carry other bytes. One
+		 * subtraction for everything past the prefix. */
+		if (p->pay_len &&
+		    (__s32)(p->seq - (f->isn + 1)) < (__s32)f->have)
+			return stream_segment(c, f, p->seq);
 		return PP_V_PASS;
 	}
 	if (f && f->state == PP_FS_BLOCKED &&
