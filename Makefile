@@ -34,7 +34,7 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+	$(BPFTOOL) gen skeleton $< > $@.tmp.$$$$ && mv $@.tmp.$$$$ $@
 
 $(BUILD)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(BUILD)/user
 	$(CC) $(USER_CFLAGS) $(USER_INC) -c $< -o $@
