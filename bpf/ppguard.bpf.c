@@ -124,7 +124,7 @@ struct {
  * bounds for the verifier), and the parser's output. Not pinned. */
 struct pp_scratch {
 	struct pp_buf buf;
-	__u8 spill[PP_PREFIX_LEN];
+	struct pp_buf spill;
 	struct pp_hdr hdr;
 	struct pp_flow flow;
 };
@@ -379,6 +379,27 @@ __attribute__((noinline)) int pp_pkt_xdp(struct xdp_md *ctx, struct pp_pkt *p)
 			    (void *)(long)ctx->data_end, p);
 }
 
+/* Do the n bytes of seg differ from prefix[start, start + n)? A global
+ * function: the loop is verified once with an unknown n (inlined, the
+ * compiler dropped the constant bound and 6.1 walked past the buffer). */
+__attribute__((noinline)) int pp_prefix_differs(const struct pp_buf *seg,
+						const struct pp_buf *prefix,
+						__u32 start, __u32 n)
+{
+	__u32 i;
+
+	if (!seg || !prefix)
+		return 1;
+	for (i = 0; i < PP_PREFIX_LEN; i++) {
+		if (i >= n)
+			break;
+		if (seg->b[i & (PP_PREFIX_LEN - 1)] !=
+		    prefix->b[(start + i) & (PP_PREFIX_LEN - 1)])
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- helpers ---- */
 
 static __always_inline void count(__u32 idx)
@@ -509,8 +530,11 @@ static __always_inline void emit(struct pp_pkt *p, int hook, __u32 ifindex,
 		ev->tlv_total = h->tlv_len;
 		if (buf && h->version == PP_VER_2 && h->tlv_len &&
 		    h->tlv_off < PP_PREFIX_LEN) {
-			__u32 off = h->tlv_off & (PP_PREFIX_LEN - 1);
-			__u32 n = PP_PREFIX_LEN - off;
+			__u32 off = h->tlv_off, n;
+
+			barrier_var(off);
+			off &= PP_PREFIX_LEN - 1;
+			n = PP_PREFIX_LEN - off;
 
 			if (n > h->tlv_len)
 				n = h->tlv_len;
@@ -718,7 +742,7 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 	struct pp_pkt *p = c->p;
 	struct pp_judgement j = {};
 	struct pp_scratch *s;
-	__u32 zero = 0, skip, n, have, newlen, i;
+	__u32 zero = 0, skip, n, have, newlen;
 	__s32 off, end;
 	int v;
 
@@ -752,16 +776,9 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 			olen = p->pay_len - pstart;
 		olen = olen > PP_PREFIX_LEN ? PP_PREFIX_LEN : olen;
 		olen = ((olen - 1) & (PP_PREFIX_LEN - 1)) + 1;
-		if (load_payload(c, p->pay_off + pstart, s->spill, olen))
+		if (load_payload(c, p->pay_off + pstart, s->spill.b, olen))
 			return PP_V_PASS;
-		for (i = 0; i < PP_PREFIX_LEN; i++) {
-			if (i >= olen)
-				break;
-			if (s->spill[i & (PP_PREFIX_LEN - 1)] !=
-			    s->buf.b[(ostart + i) & (PP_PREFIX_LEN - 1)])
-				break;
-		}
-		if (i < olen) {
+		if (pp_prefix_differs(&s->spill, &s->buf, ostart, olen)) {
 			count(PP_STAT_MISC(PP_MISC_OOO_DROPPED));
 			if (f->flags & PP_FF_MISMATCH)
 				return PP_V_DROP;
@@ -791,6 +808,10 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 		n = PP_PREFIX_LEN - have;
 	n = n > PP_PREFIX_LEN ? PP_PREFIX_LEN : n;
 	n = ((n - 1) & (PP_PREFIX_LEN - 1)) + 1;
+	/* The compiler knows have < 128 from the check above and would drop
+	 * the mask; older verifiers (6.1) lose that bound across a stack
+	 * spill. The barrier keeps the mask in the code. */
+	barrier_var(have);
 	have &= PP_PREFIX_LEN - 1;
 	if (load_payload(c, p->pay_off + skip, &s->buf.b[have], n))
 		return PP_V_PASS;
