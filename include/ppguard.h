@@ -186,7 +186,12 @@ struct pp_lpm6 {
 struct pp_trust {
 	__u8 trusted;	  /* may assert client identity (send a header) */
 	__u8 healthcheck; /* exempt from "require" */
-	__u8 _pad[2];
+	/* Userspace bookkeeping, not read by the data path: which lists name
+	 * this very prefix (1: [trust], 2: [healthcheck]). trusted and
+	 * healthcheck are what covers it (the longest match decides), so a
+	 * healthcheck host inside a trusted /24 is trusted=1, listed=2. */
+	__u8 listed;
+	__u8 _pad;
 };
 
 /* Value of deny_client4/6 */
