@@ -8,3 +8,12 @@ $(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c $(HDRS) | $(BUILD)/tests
 
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# CLI helpers (user/ objects, not main.c): CRC32C, TLV decoder, names
+CLI_TEST_OBJS := $(BUILD)/user/tlv.o $(BUILD)/user/crc32c.o \
+	$(BUILD)/user/names.o
+$(BUILD)/tests/test_cli_tlv: tests/unit/test_cli_tlv.c $(CLI_TEST_OBJS) \
+		$(HDRS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) $(USER_INC) -o $@ $< $(CLI_TEST_OBJS) \
+		$(shell $(PKG_CONFIG) --libs json-c) $(CMOCKA_LIBS)
+TEST_BINS += $(BUILD)/tests/test_cli_tlv

@@ -292,11 +292,11 @@ static struct json_object *to_json(const struct parse_in *in,
 			      ?: JSTR(o, "crc32c",
 				      pp_crc_verdict_str(res->crc));
 	}
-	if (!err && h->result == PP_RES_HEADER)
+	if (!err && res->result == PP_RES_HEADER)
 		err = JSTR(o, "next", pp_next_str(h->next)) ?:
 			JSTR(o, "next_class", pp_class_str(h->next_class)) ?:
 			JBOOL(o, "stacked", h->next == PP_NEXT_STACKED);
-	if (!err && h->result == PP_RES_NOT_PROXY)
+	if (!err && res->result == PP_RES_NOT_PROXY)
 		err = JSTR(o, "next", pp_next_str(PP_NEXT_DATA))
 			      ?: JSTR(o, "next_class",
 				      pp_class_str(h->next_class));
@@ -414,7 +414,7 @@ static void print_text(const struct parse_in *in, const struct parse_res *res)
 			     log_get_level() >= PP_LOG_DEBUG);
 		printf(LABEL "%s\n", "crc32c:", pp_crc_verdict_str(res->crc));
 	}
-	if (h->result == PP_RES_HEADER)
+	if (res->result == PP_RES_HEADER)
 		print_next(h);
 }
 
