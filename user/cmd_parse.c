@@ -40,7 +40,8 @@ const char parse_help[] =
 	"TLVs, the CRC32C verdict, whether a second (stacked) preamble "
 	"follows,\n"
 	"and what the bytes after the header look like (tls, http, other).\n"
-	"At most 65659 bytes are read (the longest v2 header and a v1 line).\n"
+	"At most 65659 bytes are read (the longest v2 header and a v1 line\n"
+	"after it); the rest is ignored, with a note on stderr.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json   print one JSON object instead of text\n"
@@ -54,6 +55,9 @@ const char parse_help[] =
 	"  3   an incomplete header (at least how many more bytes it needs)\n"
 	"  64  bad usage\n"
 	"  66  the input cannot be opened or read\n";
+
+/* the help text says how much is read */
+_Static_assert(PP_BUF_CAP == 65659, "update parse_help");
 
 struct parse_in {
 	const char *name; /* for messages: the path or "stdin" */
