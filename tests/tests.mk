@@ -9,6 +9,24 @@ $(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c $(HDRS) | $(BUILD)/tests
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# Benchmarks (make bench runs tests/bench/run.sh): built with the tests so
+# that the bench target needs nothing more. Outputs under build/bench/.
+$(BUILD)/bench:
+	@mkdir -p $@
+
+$(BUILD)/bench/%.bpf.o: tests/bench/%.bpf.c $(HDRS) | $(BUILD)/bench
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp.$$$$ && mv $@.tmp.$$$$ $@
+
+$(BUILD)/bench/pktcost: tests/bench/pktcost.c $(BUILD)/bench/noop.skel.h \
+		$(BUILD)/ppguard.skel.h $(HDRS) | $(BUILD)/bench
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench \
+		$(shell $(PKG_CONFIG) --cflags libbpf) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
+TEST_BINS += $(BUILD)/bench/pktcost $(BUILD)/bench/noop.bpf.o
+
 # CLI helpers (user/ objects, not main.c): CRC32C, TLV decoder, names
 CLI_TEST_OBJS := $(BUILD)/user/tlv.o $(BUILD)/user/crc32c.o \
 	$(BUILD)/user/names.o
