@@ -268,7 +268,7 @@ struct pp_flow {
 #define PP_FF_MIDSTREAM (1 << 1) /* no SYN seen: created mid-stream */
 #define PP_FF_ACKED (1 << 2)	 /* first non-SYN segment seen */
 #define PP_FF_TRUNC (1 << 3)	 /* header longer than the prefix buffer */
-#define PP_FF_MISMATCH (1 << 4) /* a retransmission disagreed (reported) */
+#define PP_FF_MISMATCH (1 << 4)	 /* a retransmission disagreed (reported) */
 
 /* ---- Events (ring buffer) ---- */
 

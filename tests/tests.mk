@@ -9,6 +9,22 @@ $(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c $(HDRS) | $(BUILD)/tests
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# The parser compiled as BPF against the host build (BPF_PROG_TEST_RUN)
+$(BUILD)/tests/test_parse_bpf: tests/bpf/test_parse_bpf.c \
+		$(BUILD)/tests/parse_test.skel.h $(HDRS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/tests \
+		$(shell $(PKG_CONFIG) --cflags libbpf) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
+TEST_BINS += $(BUILD)/tests/test_parse_bpf
+
+# The BPF suites under Debian 12's 6.1 LTS and 6.12 kernels (qemu VM via
+# ../shared/tools/run-on-kernel.sh; skipped when that is absent).
+TEST_KERNELS ?= 6.1 6.12
+test-kernels: deps
+	@$(MAKE) --no-print-directory tests-build
+	@scripts/vmtest.sh $(foreach k,$(TEST_KERNELS),--kernel $(k))
+.PHONY: test-kernels
+
 # Benchmarks (make bench runs tests/bench/run.sh): built with the tests so
 # that the bench target needs nothing more. Outputs under build/bench/.
 $(BUILD)/bench:
