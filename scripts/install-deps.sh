@@ -14,6 +14,8 @@ PKGS=(
 	# topology, traffic, inspection
 	iproute2 ethtool tcpdump xdp-tools nftables iperf3 socat curl openssl
 	procps psmisc util-linux
+	# make test-kernels: other kernels in qemu (scripts/vmtest.sh)
+	qemu-system-x86 busybox-static kmod
 )
 
 if [ "$(id -u)" -ne 0 ]; then
