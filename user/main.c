@@ -27,6 +27,8 @@ static const char help_help[] = "[COMMAND]\n"
 static const struct cmd cmds[] = {
 	{"help", do_help, help_help},
 	{"parse", do_parse, parse_help},
+	{"attach", do_attach, attach_help},
+	{"detach", do_detach, detach_help},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

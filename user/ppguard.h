@@ -54,6 +54,10 @@ int cmd_usage_error(const char *name, const char *fmt, ...)
 /* ---- Commands (one file each) ---- */
 int do_parse(int argc, char **argv); /* cmd_parse.c */
 extern const char parse_help[];
+int do_attach(int argc, char **argv); /* cmd_attach.c */
+extern const char attach_help[];
+int do_detach(int argc, char **argv); /* cmd_detach.c */
+extern const char detach_help[];
 
 /* ---- names.c: enum values as the operator sees them ----
  * Every function returns a static string; out-of-range values give "unknown"
