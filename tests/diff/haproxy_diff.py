@@ -39,10 +39,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # How long HAProxy gets to reject a partial header before we conclude it is
-# waiting for the rest (a rejection on loopback takes well under 10 ms).
-PARTIAL_WAIT = 0.3
-# Pause between the two segments of a split header.
-SPLIT_GAP = 0.2
+# waiting for the rest (a rejection on loopback takes well under 10 ms; the
+# wait ends as soon as its log line arrives).
+PARTIAL_WAIT = 1.0
+# The longest pause between the two segments of a split header: the second
+# goes as soon as HAProxy has logged its verdict on the first.
+SPLIT_GAP = 1.0
 LOG_WAIT = 3.0
 IO_TIMEOUT = 5.0
 
@@ -111,9 +113,12 @@ def v1(line):
     return line.encode() + b"\r\n"
 
 
-# Our own vectors, next to the corpus: (name, bytes, split offset or None).
-# Names start with "diff-" so they never collide with tests/corpus/.
-# A split vector is sent in two segments SPLIT_GAP apart.
+# Our own vectors, next to tests/corpus/ (which covers the grammar, every
+# boundary and most of the differences): what the corpus cannot express
+# (a header split across segments), HAProxy-specific probes, and address
+# forms whose text HAProxy and ppguard must normalise alike.
+# (name, bytes, split offset or None); a split vector is sent in two
+# segments, the second once HAProxy has judged the first (or SPLIT_GAP). Names start with "diff-": no clash with corpus.
 OWN_VECTORS = [
     # v1 that both must accept with identical addresses
     ("diff-v1-tcp4", v1("PROXY TCP4 192.0.2.10 198.51.100.20 40000 443"),
@@ -139,38 +144,18 @@ OWN_VECTORS = [
      + CLIENT_HELLO, None),
     ("diff-v1-stacked-v1", v1("PROXY TCP4 192.0.2.10 198.51.100.20 40000 443")
      + v1("PROXY TCP4 198.51.100.99 198.51.100.20 1 443"), None),
-    # v1: HAProxy lenient, the spec strict
-    ("diff-v1-addr-leading-zero", v1("PROXY TCP4 192.0.2.010 198.51.100.20 "
-                                     "40000 443"), None),
-    ("diff-v1-addr-octet-256", v1("PROXY TCP4 192.0.2.256 198.51.100.20 "
-                                  "40000 443"), None),
-    ("diff-v1-addr-three-parts", v1("PROXY TCP4 192.0.2 198.51.100.20 "
-                                    "40000 443"), None),
-    ("diff-v1-port-leading-zero", v1("PROXY TCP4 192.0.2.10 198.51.100.20 "
-                                     "040000 443"), None),
-    ("diff-v1-port-65536", v1("PROXY TCP4 192.0.2.10 198.51.100.20 "
-                              "40000 65536"), None),
+    # v1: HAProxy lenient, the spec strict (more in the corpus)
     ("diff-v1-port-empty", v1("PROXY TCP4 192.0.2.10 198.51.100.20  443"),
      None),
     ("diff-v1-tcp6-port-leading-zero", v1("PROXY TCP6 2001:db8::10 "
                                           "2001:db8::20 040000 443"), None),
     ("diff-v1-tcp6-trailing-field", v1("PROXY TCP6 2001:db8::10 "
                                        "2001:db8::20 40000 443 7"), None),
-    ("diff-v1-line-120", v1("PROXY TCP6 2001:db8:0:0:0:0:0:10 "
-                            "2001:db8:0:0:0:0:0:20 " + "0" * 40 + "40000 443"),
-     None),
-    # v1: HAProxy strict, the spec lenient
-    ("diff-v1-unknown-long", v1("PROXY UNKNOWN 192.0.2.10 198.51.100.20 "
-                                "40000 443"), None),
-    ("diff-v1-unknown-long-107", v1("PROXY UNKNOWN "
-                                    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
-                                    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff "
-                                    "65535 65535"), None),
+    # v1 split across two segments: the spec says wait, HAProxy 2.6 does not
     ("diff-v1-split-10", v1("PROXY TCP4 192.0.2.10 198.51.100.20 40000 443"),
      10),
     ("diff-v1-split-before-lf", v1("PROXY TCP4 192.0.2.10 198.51.100.20 "
                                    "40000 443"), 46),
-    ("diff-v1-truncated", b"PROXY TCP4 192.0.2.10 198.51.100.20 4", None),
     # v1 both must reject
     ("diff-v1-lf-only", b"PROXY TCP4 192.0.2.10 198.51.100.20 40000 443\n",
      None),
@@ -234,29 +219,19 @@ OWN_VECTORS = [
      + v1("PROXY TCP4 198.51.100.99 198.51.100.20 1 443"), None),
     ("diff-v2-stacked-v2", v2(0x21, 0x11, IN4)
      + v2(0x21, 0x11, a4("198.51.100.99", "198.51.100.20", 1, 443)), None),
-    # v2: HAProxy strict where the spec is not
-    ("diff-v2-proxy-unspec", v2(0x21, 0x00, b""), None),
-    ("diff-v2-proxy-unspec-body", v2(0x21, 0x00, IN4), None),
-    ("diff-v2-proxy-unix", v2(0x21, 0x31, b"/run/a.sock".ljust(108, b"\0")
-                              + b"/run/b.sock".ljust(108, b"\0")), None),
-    ("diff-v2-proxy-udp4", v2(0x21, 0x12, IN4), None),
-    ("diff-v2-proxy-udp6", v2(0x21, 0x22, IN6), None),
-    ("diff-v2-tlv-20k", v2(0x21, 0x11, IN4 + tlv(0x04, b"\0" * 20000)), None),
+    # v2 split across two segments
     ("diff-v2-split-16", v2(0x21, 0x11, IN4), 16),
     ("diff-v2-split-8", v2(0x21, 0x11, IN4), 8),
-    ("diff-v2-truncated-addr", v2(0x21, 0x11, IN4)[:20], None),
-    ("diff-v2-truncated-fixed", v2(0x21, 0x11, IN4)[:14], None),
     # v2 with a value HAProxy checks and the spec bounds
     ("diff-v2-authority-256",
      v2(0x21, 0x11, IN4 + tlv(0x02, b"a" * 256)), None),
     ("diff-v2-unique-id-129",
      v2(0x21, 0x11, IN4 + tlv(0x05, b"u" * 129)), None),
     # v2: HAProxy skips checks for LOCAL
-    ("diff-v2-local-bad-family", v2(0x20, 0x41, b""), None),
     ("diff-v2-local-bad-crc", v2(0x20, 0x11, IN4, crc="bad"), None),
-    ("diff-v2-local-tlv-overrun", v2(0x20, 0x11, IN4 + b"\x04\x00\x09ab"),
-     None),
-    # v2 both must reject
+    # v2 both must reject (PROXY UNSPEC: what follows are TLVs, and these
+    # 12 bytes are not a valid TLV list)
+    ("diff-v2-proxy-unspec-body", v2(0x21, 0x00, IN4), None),
     ("diff-v2-version-1", v2(0x11, 0x11, IN4), None),
     ("diff-v2-version-3", v2(0x31, 0x11, IN4), None),
     ("diff-v2-command-2", v2(0x22, 0x11, IN4), None),
@@ -684,7 +659,7 @@ def send_to_haproxy(logs, backend, family, port, data, payload, key,
         s.connect((host, port))
         if split:
             s.sendall(data[:split])
-            time.sleep(SPLIT_GAP)
+            logs.wait(cport, SPLIT_GAP)
             s.sendall(data[split:] + payload)
             s.shutdown(socket.SHUT_WR)
         elif partial:
@@ -820,6 +795,7 @@ def check_vector(idx, v, pj, pverdict, listeners, logs, backend, known):
     if len(hverdicts) > 1:
         return False, "haproxy verdict differs between listeners", diags
     hverdict = hverdicts.pop()
+    v.observed = (hverdict, pverdict)
     listed = known.get(v.name)
 
     if hverdict != pverdict:
@@ -864,6 +840,18 @@ def check_vector(idx, v, pj, pverdict, listeners, logs, backend, known):
                   (pj.get("command"), pj.get("family"))), diags
 
 
+def write_differences(path, vecs, known):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("vector\thaproxy\tppguard\treason\n")
+        for v in vecs:
+            obs = getattr(v, "observed", None)
+            if not obs or obs[0] == obs[1]:
+                continue
+            listed = known.get(v.name)
+            reason = listed[2] if listed else "TODO: the spec's reason"
+            f.write("%s\t%s\t%s\t%s\n" % (v.name, obs[0], obs[1], reason))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ppguard", default=os.environ.get(
@@ -880,6 +868,10 @@ def main():
     ap.add_argument("--no-ipv6", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print both verdicts for every vector")
+    ap.add_argument("--write-differences", metavar="FILE",
+                    help="also write every observed difference as a "
+                    "known-differences.tsv row (listed reasons kept, new "
+                    "ones marked TODO) to FILE")
     args = ap.parse_args()
 
     # SIGTERM/SIGINT: unwind through the finally blocks (kill HAProxy).
@@ -893,6 +885,12 @@ def main():
         print("ok 1 - haproxy differential # SKIP %s not installed" %
               args.haproxy)
         return 0
+
+    if not os.access(args.ppguard, os.X_OK):
+        print("1..1")
+        print("not ok 1 - haproxy differential: %s is missing (run make)" %
+              args.ppguard)
+        return 1
 
     tmp = None
     if args.workdir:
@@ -947,6 +945,9 @@ def main():
                 print("# haproxy exited with status %d" % ha.proc.returncode)
                 failed += 1
                 break
+
+        if args.write_differences:
+            write_differences(args.write_differences, vecs, known)
 
         n += 1
         names = {v.name for v in vecs}
