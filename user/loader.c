@@ -140,6 +140,13 @@ int pp_bpffs_ensure(void)
 
 /* ---- the state map ---- */
 
+__u64 pp_netns_self(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u64)st.st_ino;
+}
+
 static int state_btf(struct btf **out, __u32 *key_id, __u32 *val_id)
 {
 	struct btf *btf = btf__new_empty();
@@ -177,6 +184,7 @@ static int state_btf(struct btf **out, __u32 *key_id, __u32 *val_id)
 	FIELD(first_attached_at, u64);
 	FIELD(attach_count, u32);
 	FIELD(dry_run, u32);
+	FIELD(netns, u64);
 	FIELD(config, arr);
 #undef FIELD
 	if (!r)
@@ -210,11 +218,17 @@ static int state_read_dir(const char *dir, struct pp_attach_state *st)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	if (bpf_map_lookup_elem(fd, &key, st))
+	/* a state map of another layout (another ppguard build) is no
+	 * state: the next attach makes it again */
+	if (pp_maps_value_size(fd) != sizeof(*st))
+		r = -ESTALE;
+	else if (bpf_map_lookup_elem(fd, &key, st))
 		r = -errno;
 	else if (st->magic != PP_STATE_MAGIC)
 		r = -EINVAL;
 	close(fd);
+	if (r)
+		memset(st, 0, sizeof(*st));
 	return r;
 }
 
@@ -239,6 +253,11 @@ static int state_write(const char *dir, const struct pp_attach_state *st)
 	if (state_path(dir, path, sizeof(path)))
 		return -ENAMETOOLONG;
 	fd = bpf_obj_get(path);
+	if (fd >= 0 && pp_maps_value_size(fd) != sizeof(*st)) {
+		close(fd);
+		unlink(path);
+		fd = -1;
+	}
 	if (fd < 0) {
 		if (state_btf(&btf, &kid, &vid) == 0) {
 			opts.btf_fd = (__u32)btf__fd(btf);
@@ -695,10 +714,15 @@ static int xdp_remove(__u32 ifindex, __u32 id, __u32 keep_id)
 int pp_probe(const char *iface, const struct pp_attach_state *st,
 	     struct pp_probe *p)
 {
-	unsigned int ifindex = if_nametoindex(iface);
+	unsigned int ifindex;
 
 	memset(p, 0, sizeof(*p));
-	if (!ifindex)
+	if (st->netns && st->netns != pp_netns_self()) {
+		p->other_netns = 1;
+		return 0;
+	}
+	ifindex = if_nametoindex(iface);
+	if (!ifindex || ifindex != st->ifindex)
 		return -ENODEV;
 	if (st->mode == PP_MODE_TC) {
 		int n;
@@ -893,6 +917,12 @@ static int attach_prepare(struct attach_ctx *c)
 		if (pin_exists(c->dir, map_names[i]))
 			c->pins_before |= 1u << i;
 	r = state_read_dir(c->dir, &c->old);
+	if (r == 0 && c->old.netns && c->old.netns != pp_netns_self()) {
+		pr_warn("%s: ppguard was attached to %s from another network "
+			"namespace (net:[%llu]); detach it there first\n",
+			o->iface, o->iface, (unsigned long long)c->old.netns);
+		return -EBUSY;
+	}
 	if (r == 0 && c->old.ifindex != c->ifindex) {
 		/* the interface was deleted and made again: its old
 		 * attachment went with it; the maps stay */
@@ -1206,6 +1236,7 @@ int pp_attach(const struct pp_attach_opts *o, struct pp_attach_result *res)
 				       : st.attached_at;
 	st.attach_count = (c.have_old ? c.old.attach_count : 0) + 1;
 	st.dry_run = (__u32)(o->dry_run || (o->conf && o->conf->dry_run));
+	st.netns = pp_netns_self();
 	if (o->conf && o->conf->path) {
 		if (!realpath(o->conf->path, path))
 			snprintf(path, sizeof(path), "%s", o->conf->path);
@@ -1310,6 +1341,14 @@ int pp_detach(const char *iface)
 		return lock;
 	}
 	have_st = state_read_dir(dir, &st) == 0;
+	if (have_st && st.netns && st.netns != pp_netns_self()) {
+		pr_warn("%s: ppguard was attached to %s from another network "
+			"namespace (net:[%llu]); detach it there (ip netns "
+			"exec NAME ppguard detach -i %s)\n",
+			iface, iface, (unsigned long long)st.netns, iface);
+		r = -EBUSY;
+		goto out;
+	}
 	ifindex = if_nametoindex(iface);
 	if (have_st && ifindex && st.ifindex != ifindex)
 		ifindex = 0; /* a new interface of the same name: not ours */

@@ -28,7 +28,7 @@
 #define PP_PROG_TC "ppguard_tc"
 #define PP_PROG_XDP "ppguard_xdp"
 
-#define PP_STATE_MAGIC 0x50504741 /* "PPGA" */
+#define PP_STATE_MAGIC 0x50504732 /* "PPG2": bump with the layout */
 
 struct pp_attach_state {
 	__u32 magic;
@@ -40,8 +40,9 @@ struct pp_attach_state {
 	__u64 attached_at;    /* CLOCK_REALTIME seconds, last attach */
 	__u64 first_attached_at;
 	__u32 attach_count;
-	__u32 dry_run; /* as set by that attach */
-	char config[240];
+	__u32 dry_run;	  /* as set by that attach */
+	__u64 netns;	  /* inode of the network namespace of ifindex */
+	char config[224]; /* the config file, absolute */
 };
 
 struct pp_attach_opts {
@@ -75,9 +76,15 @@ int pp_detach(const char *iface);
 /* The state map of iface: 0, -ENOENT (no attachment), -errno. */
 int pp_state_read(const char *iface, struct pp_attach_state *st);
 
+/* Inode of this process's network namespace (0 if unknown). Pins are
+ * global, interfaces are per namespace: an attachment made from another
+ * namespace can be neither probed nor detached from this one. */
+__u64 pp_netns_self(void);
+
 /* What is really attached, as the kernel sees it. */
 struct pp_probe {
-	int attached; /* ppguard's program is on the hook */
+	int other_netns; /* attached from another network namespace */
+	int attached;	 /* ppguard's program is on the hook */
 	__u32 prog_id;
 	char prog_name[16];
 	/* tc */

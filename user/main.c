@@ -29,6 +29,10 @@ static const struct cmd cmds[] = {
 	{"parse", do_parse, parse_help},
 	{"attach", do_attach, attach_help},
 	{"detach", do_detach, detach_help},
+	{"status", do_status, status_help},
+	{"trust", do_trust, trust_help},
+	{"port", do_port, port_help},
+	{"conns", do_conns, conns_help},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

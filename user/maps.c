@@ -399,6 +399,13 @@ __u32 pp_maps_max_entries(int fd)
 	return map_info(fd, &info) ? 0 : info.max_entries;
 }
 
+__u32 pp_maps_value_size(int fd)
+{
+	struct bpf_map_info info;
+
+	return map_info(fd, &info) ? 0 : info.value_size;
+}
+
 __u32 pp_maps_obj_id(int fd)
 {
 	struct bpf_map_info info;

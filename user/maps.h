@@ -134,8 +134,9 @@ int pp_maps_trust_read(struct pp_maps *m, struct pp_trust_entry **out,
 		       size_t *n);
 /* Entries in an LPM trie or hash map (counts them). */
 int pp_maps_count(int fd, size_t *n);
-/* The map's max_entries, 0 on error */
+/* The map's max_entries / value size, 0 on error */
 __u32 pp_maps_max_entries(int fd);
+__u32 pp_maps_value_size(int fd);
 /* The map's or program's kernel id, 0 on error */
 __u32 pp_maps_obj_id(int fd);
 

@@ -58,6 +58,15 @@ int do_attach(int argc, char **argv); /* cmd_attach.c */
 extern const char attach_help[];
 int do_detach(int argc, char **argv); /* cmd_detach.c */
 extern const char detach_help[];
+/* cmd_maps.c */
+int do_status(int argc, char **argv);
+extern const char status_help[];
+int do_trust(int argc, char **argv);
+extern const char trust_help[];
+int do_port(int argc, char **argv);
+extern const char port_help[];
+int do_conns(int argc, char **argv);
+extern const char conns_help[];
 
 /* ---- names.c: enum values as the operator sees them ----
  * Every function returns a static string; out-of-range values give "unknown"
