@@ -643,8 +643,17 @@ static __always_inline void judge_trusted(struct pp_ctx *c, struct pp_flow *f,
 		/* header accepted earlier; only a stacked one is left */
 		r = pp_detect(buf, f->hdr_len, len);
 		if (r == PP_NEXT_STACKED) {
+			/* decide() copies h into the flow: give it the
+			 * accepted header's tuple, not zeros */
 			__builtin_memset(h, 0, sizeof(*h));
 			h->version = f->version;
+			h->command = f->command;
+			h->family = f->family;
+			h->src_port = f->src_port;
+			h->dst_port = f->dst_port;
+			h->hdr_len = f->hdr_len;
+			__builtin_memcpy(h->src_addr, f->src_addr, 16);
+			__builtin_memcpy(h->dst_addr, f->dst_addr, 16);
 			h->next = PP_NEXT_STACKED;
 			h->next_class = PP_CLASS_PROXY;
 			j->decided = 1;
@@ -958,6 +967,8 @@ static __always_inline int pp_core(struct pp_ctx *c)
 		if (p->pay_len &&
 		    (__s32)(p->seq - (f->isn + 1)) < (__s32)f->have)
 			return stream_segment(c, f, p->seq);
+		if (p->flags & TCPF_FIN)
+			bpf_map_delete_elem(&flows, &p->key);
 		return PP_V_PASS;
 	}
 	if (f && f->state == PP_FS_BLOCKED &&
@@ -967,7 +978,13 @@ static __always_inline int pp_core(struct pp_ctx *c)
 	}
 
 	if (p->flags & TCPF_RST) {
-		if (f)
+		/* Ends a passed flow, or a trusted peer's. An untrusted
+		 * peer's undecided or blocked flow stays: nothing here says
+		 * the server accepts this RST (any sequence number gets
+		 * here), and without the entry what follows would be judged
+		 * mid-stream, where "P", RST, "ROXY ..." passes. */
+		if (f && (f->state == PP_FS_PASS ||
+			  (f->peer_class & PP_PEER_TRUSTED)))
 			bpf_map_delete_elem(&flows, &p->key);
 		return PP_V_PASS;
 	}
@@ -979,10 +996,26 @@ static __always_inline int pp_core(struct pp_ctx *c)
 			       NULL);
 			return PP_V_DROP;
 		}
-		/* a retransmitted SYN keeps the flow (and its TFO bytes) */
-		if (f && f->isn == p->seq && f->state != PP_FS_PASS &&
-		    f->state != PP_FS_BLOCKED)
-			return stream_segment(c, f, p->seq + 1);
+		if (f && f->state != PP_FS_PASS) {
+			/* a retransmitted SYN keeps the flow (and its TFO
+			 * bytes); a blocked one stays blocked */
+			if (f->isn == p->seq) {
+				if (f->state == PP_FS_BLOCKED)
+					return PP_V_DROP;
+				return stream_segment(c, f, p->seq + 1);
+			}
+			/* Another ISN over an untrusted peer's flow not
+			 * decided pass: the server keeps its own ISN (a SYN
+			 * on a live connection only draws a challenge ACK),
+			 * so judging again from an ISN the peer picks would
+			 * let it put a preamble at the stream's real start
+			 * (SYN at ISN-100 with 5 junk bytes: no_header, pass;
+			 * then "PROXY ..." at ISN+1). Not a new connection. */
+			if (!(f->peer_class & PP_PEER_TRUSTED)) {
+				count(PP_STAT_MISC(PP_MISC_OOO_DROPPED));
+				return PP_V_DROP;
+			}
+		}
 		return new_flow(c);
 	}
 	if (!f) {
