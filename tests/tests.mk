@@ -51,3 +51,11 @@ $(BUILD)/tests/test_cli_tlv: tests/unit/test_cli_tlv.c $(CLI_TEST_OBJS) \
 	$(CC) $(USER_CFLAGS) $(USER_INC) -o $@ $< $(CLI_TEST_OBJS) \
 		$(shell $(PKG_CONFIG) --libs json-c) $(CMOCKA_LIBS)
 TEST_BINS += $(BUILD)/tests/test_cli_tlv
+
+# The data path (build/ppguard.bpf.o through its skeleton) under
+# BPF_PROG_TEST_RUN: tests/bpf/test_datapath.c, suite bpf-datapath
+$(BUILD)/tests/test_datapath: tests/bpf/test_datapath.c $(BUILD)/ppguard.skel.h \
+		$(HDRS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) $(shell $(PKG_CONFIG) --cflags libbpf) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
+TEST_BINS += $(BUILD)/tests/test_datapath
