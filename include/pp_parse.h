@@ -488,14 +488,14 @@ PP_API int pp_v1_scan(const struct pp_buf *buf, __u32 len,
 			break;
 		c = PP_B(buf, i);
 		if (c == '\r') {
-			if (i + 1 >= len) {
-				if (len >= PP_V1_MAX_LINE) {
-					sc->err = PP_ERR_V1_NO_CRLF;
-					sc->err_off = i;
-					return -1;
-				}
-				break; /* need the LF */
+			/* a CR at 106: its LF would make the line 108 long */
+			if (i + 1 >= PP_V1_MAX_LINE) {
+				sc->err = PP_ERR_V1_NO_CRLF;
+				sc->err_off = i;
+				return -1;
 			}
+			if (i + 1 >= len)
+				break; /* need the LF */
 			if (PP_B(buf, i + 1) != '\n') {
 				sc->err = PP_ERR_V1_BAD_EOL;
 				sc->err_off = i;
@@ -535,7 +535,8 @@ PP_API int pp_v1_partial(const struct pp_buf *buf, __u32 len, int proto)
 		if (i >= lim)
 			break;
 		c = PP_B(buf, i);
-		if (c == ' ' || pp_is_digit(c) || c == '.')
+		/* a CR here is the last byte: pp_v1_scan refused any other */
+		if (c == ' ' || c == '\r' || pp_is_digit(c) || c == '.')
 			continue;
 		if (proto != PP_V1P_TCP4 && (c == ':' || pp_hexval(c) >= 0))
 			continue;
@@ -568,6 +569,8 @@ PP_API int pp_parse_v1(const struct pp_buf *buf, __u32 len, struct pp_hdr *out)
 	proto = pp_v1_proto(buf, sc.found ? eol : len);
 	if (proto < 0 || (sc.found && proto == 0))
 		return pp_fail(out, PP_ERR_V1_BAD_PROTO, 6);
+	if (proto == 0)
+		goto more; /* still a prefix of "TCP4 ", "UNKNOWN" */
 
 	if (proto == PP_V1P_UNKNOWN) {
 		out->family = PP_FAM_UNSPEC;

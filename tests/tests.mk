@@ -52,6 +52,24 @@ $(BUILD)/tests/test_cli_tlv: tests/unit/test_cli_tlv.c $(CLI_TEST_OBJS) \
 		$(shell $(PKG_CONFIG) --libs json-c) $(CMOCKA_LIBS)
 TEST_BINS += $(BUILD)/tests/test_cli_tlv
 
+# Parser unit tests (host gcc, cmocka) and libFuzzer harness (clang,
+# ASan+UBSan). `make fuzz FUZZ_SECONDS=N` fuzzes a scratch copy of the
+# corpora; findings go to build/tests/fuzz-findings/.
+$(BUILD)/tests/test_parse: tests/unit/test_parse.c $(HDRS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) \
+		-o $@ $< $(CMOCKA_LIBS)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -std=gnu11 \
+	-Iinclude
+$(BUILD)/tests/fuzz_parse: tests/fuzz/fuzz_parse.c $(HDRS) | $(BUILD)/tests
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $<
+TEST_BINS += $(BUILD)/tests/test_parse $(BUILD)/tests/fuzz_parse
+
+FUZZ_SECONDS ?= 60
+fuzz: $(BUILD)/tests/fuzz_parse
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+.PHONY: fuzz
+
 # The data path (build/ppguard.bpf.o through its skeleton) under
 # BPF_PROG_TEST_RUN: tests/bpf/test_datapath.c, suite bpf-datapath
 $(BUILD)/tests/test_datapath: tests/bpf/test_datapath.c $(BUILD)/ppguard.skel.h \
