@@ -77,3 +77,12 @@ $(BUILD)/tests/test_datapath: tests/bpf/test_datapath.c $(BUILD)/ppguard.skel.h 
 	$(CC) $(USER_CFLAGS) $(shell $(PKG_CONFIG) --cflags libbpf) -o $@ $< \
 		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
 TEST_BINS += $(BUILD)/tests/test_datapath
+
+# Config parser and trust coverage rule (user/config.c, user/maps.c), cmocka
+CONFIG_TEST_OBJS := $(BUILD)/user/config.o $(BUILD)/user/maps.o \
+	$(BUILD)/user/names.o $(BUILD)/user/log.o
+$(BUILD)/tests/test_config: tests/unit/test_config.c $(CONFIG_TEST_OBJS) \
+		$(HDRS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) $(USER_INC) -o $@ $< $(CONFIG_TEST_OBJS) \
+		$(USER_LIBS) $(CMOCKA_LIBS)
+TEST_BINS += $(BUILD)/tests/test_config
