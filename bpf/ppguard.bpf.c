@@ -1015,6 +1015,19 @@ static __always_inline int pp_core(struct pp_ctx *c)
 				count(PP_STAT_MISC(PP_MISC_OOO_DROPPED));
 				return PP_V_DROP;
 			}
+		} else if (f && f->isn != p->seq &&
+			   !(f->peer_class & PP_PEER_TRUSTED) &&
+			   (__s32)(p->seq - (f->isn + 1 + f->have)) <= 0) {
+			/* A decided flow is replaced only by a SYN whose ISN
+			 * lies after the old stream, as a receiver in
+			 * TIME-WAIT requires: the bytes the flow was judged
+			 * on may never have reached the socket (bad
+			 * checksum), and a SYN at ISN-5 would otherwise let
+			 * "xxxxxPROXY ..." at ISN-4 be judged from offset 0
+			 * while the socket trims it to "PROXY ...". A client
+			 * that closed cleanly (FIN, RST) left no entry. */
+			count(PP_STAT_MISC(PP_MISC_OOO_DROPPED));
+			return PP_V_DROP;
 		}
 		return new_flow(c);
 	}
