@@ -952,8 +952,8 @@ int pp_conf_load_file(FILE *f, const char *name, struct pp_conf *conf)
 	free(p.buf);
 	conf_check(&p);
 	if (p.errors) {
-		pr_warn("%s: %d error%s, nothing applied\n", name,
-			p.errors, p.errors == 1 ? "" : "s");
+		pr_warn("%s: %d error%s, nothing applied\n", name, p.errors,
+			p.errors == 1 ? "" : "s");
 		return -EINVAL;
 	}
 	return 0;

@@ -244,7 +244,7 @@ int pp_state_read(const char *iface, struct pp_attach_state *st)
 
 static int state_write(const char *dir, const struct pp_attach_state *st)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	struct bpf_map_create_opts opts = {.sz = sizeof(opts)};
 	struct btf *btf = NULL;
 	char path[PATH_MAX];
 	__u32 key = 0, kid = 0, vid = 0;
@@ -418,7 +418,10 @@ static struct ppguard_bpf *skel_open(const char *dir, const char *iface,
 				     const char *prog, __u32 flows_max,
 				     char *vlog)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = dir);
+	struct bpf_object_open_opts oo = {
+		.sz = sizeof(oo),
+		.pin_root_path = dir,
+	};
 	struct ppguard_bpf *skel;
 	int fd, r;
 
@@ -819,8 +822,10 @@ static void rollback(struct attach_ctx *c)
 	size_t i;
 
 	if (c->xdp_attached && c->xdp_legacy) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, xo,
-			    .old_prog_fd = c->xdp_new_fd);
+		struct bpf_xdp_attach_opts xo = {
+			.sz = sizeof(xo),
+			.old_prog_fd = c->xdp_new_fd,
+		};
 
 		bpf_xdp_attach((int)c->ifindex, c->xdp_old_fd,
 			       XDP_FLAGS_REPLACE | xdp_flags(o->xdp_mode), &xo);
@@ -1066,7 +1071,10 @@ out:
 static int attach_xdp_legacy(struct attach_ctx *c, struct ppguard_bpf *skel)
 {
 	const struct pp_attach_opts *o = c->o;
-	LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = c->xdp_old_fd);
+	struct bpf_xdp_attach_opts xo = {
+		.sz = sizeof(xo),
+		.old_prog_fd = c->xdp_old_fd,
+	};
 	int r, fd;
 
 	r = ppguard_bpf__load(skel);
@@ -1091,8 +1099,11 @@ static int attach_xdp_legacy(struct attach_ctx *c, struct ppguard_bpf *skel)
 static int attach_xdp_libxdp(struct attach_ctx *c, struct ppguard_bpf *skel)
 {
 	const struct pp_attach_opts *o = c->o;
-	DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .obj = skel->obj,
-			    .prog_name = PP_PROG_XDP);
+	struct xdp_program_opts xo = {
+		.sz = sizeof(xo),
+		.obj = skel->obj,
+		.prog_name = PP_PROG_XDP,
+	};
 	char errbuf[128];
 	int r;
 

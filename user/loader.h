@@ -19,8 +19,8 @@
 
 /* ppguard's own tc filter on clsact ingress: fixed, so re-attach replaces
  * exactly it and detach removes exactly it. */
-#define PP_TC_HANDLE 0x5050 /* "PP" */
-#define PP_TC_PRIO 1
+#define PP_TC_HANDLE 0x5050U /* "PP" */
+#define PP_TC_PRIO 1U
 
 #define PP_PIN_PROG_TC "prog_tc"
 #define PP_PIN_PROG_XDP "prog_xdp"

@@ -296,7 +296,7 @@ out:
  * size of one value as the syscall returns it (per-CPU: all CPUs). */
 static int map_dump(int fd, __u32 ksz, __u32 vsz, dump_fn fn, void *ctx)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct bpf_map_batch_opts opts = {.sz = sizeof(opts)};
 	__u8 in[64], out[64];
 	void *keys, *vals, *inp = NULL;
 	__u32 chunk = 256, count, i;

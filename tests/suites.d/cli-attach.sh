@@ -594,6 +594,16 @@ check "attach --mode xdp --xdp-mode skb: ip link shows xdpgeneric" \
 	sh -c "ip -n '$S' link show '$IF' | grep -q 'xdpgeneric'"
 run detach -i "$IF"
 
+# ---- the documented example config attaches as is ----
+run attach -i "$IF" -c "$root/scripts/ppguard.conf"
+run port list -i "$IF" --json
+if jpy "$tmp/out" '[(e["port"], e["require"], e["versions"], e["action"]) for e in d] == [(443, True, "v2", "reset"), (8080, False, "v1,v2", "drop")]'; then
+	pass "scripts/ppguard.conf attaches: ports 443 and 8080 as documented"
+else
+	fail "scripts/ppguard.conf attaches" "$(cat "$tmp/err" "$tmp/out")"
+fi
+run detach -i "$IF"
+
 # ---- bpffs not mounted: attach mounts it ----
 # In a private mount namespace without /sys/fs/bpf mounted; the pins die
 # with that namespace, so detach runs there too.
