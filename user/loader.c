@@ -368,7 +368,14 @@ static void show_verifier_log(const char *prog, const char *log, int err)
 			break;
 		}
 	}
-	fprintf(stderr, "  %.*s\n", (int)(log + n - start), start);
+	/* each line indented under the one-line error */
+	for (p = start; p < log + n;) {
+		const char *e = memchr(p, '\n', (size_t)(log + n - p));
+		int len = (int)((e ? e : log + n) - p);
+
+		fprintf(stderr, "  %.*s\n", len, p);
+		p += len + 1;
+	}
 }
 
 /* Pinned maps that a build with other struct sizes would not reuse:
@@ -1165,7 +1172,7 @@ static int attach_xdp(struct attach_ctx *c)
 	skel = skel_open(c->dir, o->iface, PP_PROG_XDP, 0, c->vlog);
 	if (!skel)
 		return -errno ? -errno : -EINVAL;
-	if (c->have_old && xdp_legacy_ppguard(c->ifindex, &c->xdp_old_fd))
+	if (xdp_legacy_ppguard(c->ifindex, &c->xdp_old_fd))
 		r = attach_xdp_legacy(c, skel);
 	else
 		r = attach_xdp_libxdp(c, skel);
