@@ -24,6 +24,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "pp_parse.h"
+#include "pp_verdict.h"
 
 /* ---- maps (DESIGN.md section 3), pinned by name ---- */
 
@@ -427,16 +428,7 @@ static __always_inline struct pp_trust *lookup_trust(struct pp_flow_key *k)
 
 static __always_inline __u8 peer_class(struct pp_flow_key *k)
 {
-	struct pp_trust *t = lookup_trust(k);
-	__u8 c = PP_PEER_UNTRUSTED;
-
-	if (!t)
-		return c;
-	if (t->trusted)
-		c |= PP_PEER_TRUSTED;
-	if (t->healthcheck)
-		c |= PP_PEER_HEALTHCHECK;
-	return c;
+	return pp_peer_class_of(lookup_trust(k));
 }
 
 static __always_inline int is_blocked(struct pp_flow_key *k)
@@ -481,9 +473,7 @@ static __always_inline __u8 port_action(struct pp_port_policy *pol)
 	__u32 zero = 0;
 	struct pp_config *cfg = bpf_map_lookup_elem(&config, &zero);
 
-	if (cfg && (cfg->flags & PP_CFG_DRY_RUN))
-		return PP_ACT_LOG;
-	return pol->action;
+	return pp_violation_action(pol->action, cfg ? cfg->flags : 0);
 }
 
 /* One event per connection decision. A full ring buffer is counted and
@@ -619,14 +609,6 @@ static __always_inline int load_payload(struct pp_ctx *c, __u32 off, void *dst,
 	return bpf_xdp_load_bytes(c->ctx, off, dst, n);
 }
 
-/* What a judge found: nothing yet (keep collecting) or a decision. */
-struct pp_judgement {
-	__u8 decided;
-	__u8 reason;  /* enum pp_reason */
-	__u8 violate; /* apply the port's action; else pass */
-	__u8 watch;   /* trusted header: keep watching for a stacked one */
-};
-
 /*
  * Judge the trusted peer's stream prefix buf[0..len): a header, a header
  * still arriving, no header, a bad one.
@@ -641,8 +623,8 @@ static __always_inline void judge_trusted(struct pp_ctx *c, struct pp_flow *f,
 
 	if (f->state == PP_FS_WATCH) {
 		/* header accepted earlier; only a stacked one is left */
-		r = pp_detect(buf, f->hdr_len, len);
-		if (r == PP_NEXT_STACKED) {
+		pp_judge_watch(pp_detect(buf, f->hdr_len, len), j);
+		if (j->decided) {
 			/* decide() copies h into the flow: give it the
 			 * accepted header's tuple, not zeros */
 			__builtin_memset(h, 0, sizeof(*h));
@@ -656,60 +638,21 @@ static __always_inline void judge_trusted(struct pp_ctx *c, struct pp_flow *f,
 			__builtin_memcpy(h->dst_addr, f->dst_addr, 16);
 			h->next = PP_NEXT_STACKED;
 			h->next_class = PP_CLASS_PROXY;
-			j->decided = 1;
-			j->reason = PP_R_STACKED_HEADER;
-			j->violate = 1;
-		} else if (r == PP_NEXT_DATA) {
+		} else if (!j->watch) {
 			f->state = PP_FS_PASS;
 		}
 		return;
 	}
 
 	r = pp_parse(buf, len, pflags, h);
-	if (r == PP_RES_NEED_MORE)
-		return;
-	j->decided = 1;
-	if (r == PP_RES_NOT_PROXY) {
-		if (f->peer_class & PP_PEER_HEALTHCHECK) {
-			j->reason = PP_R_HEALTHCHECK;
-		} else if (c->pol->require) {
-			j->reason = PP_R_MISSING_HEADER;
-			j->violate = 1;
-		} else {
-			j->reason = PP_R_NO_HEADER;
-		}
-		return;
-	}
-	j->violate = 1;
-	if (r != PP_RES_HEADER) {
-		j->reason = PP_R_MALFORMED_HEADER;
-		return;
-	}
-	count(PP_STAT_HDR(h->version == PP_VER_2, h->command & 1,
-			  h->family & 3));
-	if (!(c->pol->versions &
-	      (h->version == PP_VER_1 ? PP_VERS_V1 : PP_VERS_V2))) {
-		j->reason = PP_R_VERSION_NOT_ALLOWED;
-		return;
-	}
-	if (h->next == PP_NEXT_STACKED) {
-		j->reason = PP_R_STACKED_HEADER;
-		return;
-	}
-	if (is_denied(h)) {
-		j->reason = PP_R_DENIED_CLIENT;
-		return;
-	}
-	j->violate = 0;
-	j->reason = h->command == PP_CMD_LOCAL ? PP_R_HEALTHCHECK
-					       : PP_R_TRUSTED_HEADER;
-	/* Keep watching the bytes right after the header for a second
-	 * preamble until there are enough of them to tell. */
-	if (h->truncated)
+	if (r == PP_RES_HEADER)
+		count(PP_STAT_HDR(h->version == PP_VER_2, h->command & 1,
+				  h->family & 3));
+	/* the rules: include/pp_verdict.h, shared with ppguard inspect */
+	pp_judge_trusted(r, h, f->peer_class, c->pol->require, c->pol->versions,
+			 r == PP_RES_HEADER && is_denied(h), j);
+	if (j->decided && !j->violate && h->truncated)
 		f->flags |= PP_FF_TRUNC;
-	else if (h->next != PP_NEXT_DATA &&
-		 h->hdr_len + PP_V2_SIG_LEN <= PP_PREFIX_LEN)
-		j->watch = 1;
 }
 
 /*
@@ -723,18 +666,15 @@ static __always_inline void judge_untrusted(struct pp_buf *buf, __u32 len,
 	int r = pp_detect(buf, 0, len);
 
 	__builtin_memset(h, 0, sizeof(*h));
-	if (r == PP_NEXT_PARTIAL)
-		return; /* e.g. "PRO": wait for the byte that tells */
-	j->decided = 1;
+	pp_judge_untrusted(r, j); /* "PRO": wait for the byte that tells */
+	if (!j->decided)
+		return;
 	if (r == PP_NEXT_STACKED) {
 		h->version = PP_B(buf, 0) == 'P' ? PP_VER_1 : PP_VER_2;
 		h->next_class = PP_CLASS_PROXY;
-		j->reason = PP_R_UNTRUSTED_HEADER;
-		j->violate = 1;
 		return;
 	}
 	h->next_class = pp_classify(buf, 0, len);
-	j->reason = PP_R_NO_HEADER;
 }
 
 /*
@@ -865,6 +805,7 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 static __always_inline int stateless(struct pp_ctx *c)
 {
 	struct pp_pkt *p = c->p;
+	struct pp_judgement j = {};
 	struct pp_scratch *s;
 	__u32 zero = 0, n;
 	int r;
@@ -879,8 +820,8 @@ static __always_inline int stateless(struct pp_ctx *c)
 	n = ((n - 1) & (PP_PREFIX_LEN - 1)) + 1;
 	if (load_payload(c, p->pay_off, s->buf.b, n))
 		return PP_V_PASS;
-	r = pp_detect(&s->buf, 0, n);
-	if (r == PP_NEXT_DATA)
+	pp_judge_stateless(pp_detect(&s->buf, 0, n), &j);
+	if (!j.decided)
 		return PP_V_PASS;
 	__builtin_memset(&s->hdr, 0, sizeof(s->hdr));
 	s->hdr.version = s->buf.b[0] == 'P' ? PP_VER_1 : PP_VER_2;
@@ -888,7 +829,7 @@ static __always_inline int stateless(struct pp_ctx *c)
 	__builtin_memset(&s->flow, 0, sizeof(s->flow));
 	s->flow.flags = PP_FF_MIDSTREAM;
 	s->flow.peer_class = PP_PEER_UNTRUSTED;
-	r = violation(c, &s->flow, PP_R_UNTRUSTED_HEADER, &s->hdr, NULL);
+	r = violation(c, &s->flow, j.reason, &s->hdr, NULL);
 	if (r != PP_V_PASS) {
 		/* remember the verdict: its retransmissions are dropped with
 		 * one lookup */
