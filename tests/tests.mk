@@ -86,3 +86,10 @@ $(BUILD)/tests/test_config: tests/unit/test_config.c $(CONFIG_TEST_OBJS) \
 	$(CC) $(USER_CFLAGS) $(USER_INC) -o $@ $< $(CONFIG_TEST_OBJS) \
 		$(USER_LIBS) $(CMOCKA_LIBS)
 TEST_BINS += $(BUILD)/tests/test_config
+
+# veth suite helper: load + pin (private dir) + attach, until `ppguard attach`
+$(BUILD)/tests/veth_attach: tests/bpf/veth_attach.c $(BUILD)/ppguard.skel.h \
+		$(HDRS) | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) $(shell $(PKG_CONFIG) --cflags libbpf) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
+TEST_BINS += $(BUILD)/tests/veth_attach

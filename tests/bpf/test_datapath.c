@@ -1578,6 +1578,19 @@ static const struct tcase cases[] = {
 		.flow = FLOW(PP_FS_SYN, 0, .isn_off = 1000),
 	},
 	{
+		.desc = "SYN with an ISN before or inside the old stream of a "
+			"decided untrusted flow is dropped, the flow kept",
+		.stream = {X_HTTP},
+		.pk = {SYN0,
+		       ACK0,
+		       SEG(0, LH),
+		       {.fl = TH_SYN, .off = -5, .v = V_DROP},
+		       {.fl = TH_SYN, .off = LH, .v = V_DROP}},
+		.ev = {EV(PP_R_NO_HEADER, A_PASS, 0, .nc = NC(PP_CLASS_HTTP))},
+		.ctr = {{OOO, 2}},
+		.flow = FLOW(PASSED, LH, .reason = PP_R_NO_HEADER),
+	},
+	{
 		.desc = "SYN with another ISN on an undecided trusted flow "
 			"starts a new flow",
 		.peer = PEER_TRUSTED,
