@@ -393,9 +393,8 @@ int do_trust(int argc, char **argv)
 /* ---- port ---- */
 
 const char port_help[] =
-	"set|del|list [PORT...] [--require|--no-require] [--versions "
-	"v1,v2]\n"
-	"    [--action drop|reset|log] [-i IFACE] [--json]\n"
+	"set|del|list [PORT...] [--require|--no-require] [--versions v1,v2] "
+	"[--action drop|reset|log] [-i IFACE] [--json]\n"
 	"Edit or show the protected ports (the ports map).\n"
 	"\n"
 	"  set PORT...           protect these ports, or change their "
