@@ -33,15 +33,21 @@ const char attach_help[] =
 	"\n"
 	"Pins go to /sys/fs/bpf/ppguard/IFACE/. Attaching again reuses the "
 	"pinned maps\n"
-	"(flows and counters survive) and replaces the program in place: tc "
-	"swaps the\n"
-	"filter's program atomically; xdp adds the new program to libxdp's "
-	"dispatcher\n"
-	"and then removes the old one. tc uses ppguard's own filter (pref 1, "
-	"handle\n"
-	"0x5050) on a clsact qdisc, made if missing. Any error undoes what "
-	"this call did.\n"
-	"Needs root (CAP_BPF and CAP_NET_ADMIN; CAP_SYS_ADMIN for xdp).\n";
+	"(flows and counters survive) and replaces the program with no gap: "
+	"tc swaps\n"
+	"the filter's program in place; xdp adds the new program to libxdp's\n"
+	"dispatcher, then removes the old one (on kernels without "
+	"BPF_PROG_TYPE_EXT,\n"
+	"where libxdp attaches a lone program, it is swapped in one call, "
+	"XDP_FLAGS_REPLACE).\n"
+	"tc uses ppguard's own filter (pref 1, handle 0x5050) on a clsact "
+	"qdisc, made if\n"
+	"missing. Any error undoes what this call did.\n"
+	"Needs root (CAP_BPF and CAP_NET_ADMIN; CAP_SYS_ADMIN for xdp). For an "
+	"interface\n"
+	"in another network namespace use nsenter --net=/run/netns/NAME: "
+	"'ip netns exec'\n"
+	"mounts a fresh /sys without the host's bpffs.\n";
 
 int do_attach(int argc, char **argv)
 {
