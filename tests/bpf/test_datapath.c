@@ -27,6 +27,7 @@
  * that fills the flow table.
  *
  * Prints TAP. Usage: test_datapath [-v] [SUBSTRING]  (runs matching rows)
+ *        test_datapath -l  (prints the table as Markdown, runs nothing)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -2791,6 +2792,75 @@ out:
 		hook_names[hook], fam);
 }
 
+/* ---- -l: the table as Markdown, for humans ---- */
+
+static const char *const peer_names[PEER_MAX] = {
+	"untrusted",   "trusted",  "trusted+hc",    "hc only",
+	"below /24",   "next /25", "last of /24",   "other /25 half",
+	"last of /25", "blocked",  "block expired",
+};
+static const char *const port_names[PT_MAX] = {
+	"require drop",	   "require v2 reset", "optional log", "optional drop",
+	"require v1 drop", "optional reset",   "unprotected",
+};
+
+static void list_cases(void)
+{
+	static const char *const vn[] = {"pass", "DROP", "RST"};
+	unsigned i;
+	int j, k;
+
+	printf("| case | fam | peer | port | packets -> verdict | events |\n");
+	printf("|---|---|---|---|---|---|\n");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct tcase *t = &cases[i];
+
+		printf("| %s%s%s%s | %s | %s | %s%s | ", t->desc,
+		       t->vlan ? (t->vlan == 2 ? " [QinQ]" : " [VLAN]") : "",
+		       t->ext6 ? " [HBH+DST]" : "",
+		       t->ipopt ? " [IP opts]" : "",
+		       t->fam ? (t->fam == 4 ? "4" : "6") : "4+6",
+		       peer_names[t->peer], port_names[t->port],
+		       t->dry_run ? ", dry-run" : "");
+		for (j = 0; j < MAX_PK && t->pk[j].fl; j++) {
+			const struct xpkt *x = &t->pk[j];
+			char fl[8] = "";
+
+			if (x->fl & TH_SYN)
+				strcat(fl, "S");
+			if (x->fl & TH_FIN)
+				strcat(fl, "F");
+			if (x->fl & TH_RST)
+				strcat(fl, "R");
+			if (!(x->fl & (TH_SYN | TH_FIN | TH_RST)))
+				strcat(fl, x->len ? "D" : "A");
+			printf("%s%s", j ? ", " : "", fl);
+			if (x->len)
+				printf("[%d+%d%s]", x->off, x->len,
+				       x->alt ? " other bytes" : "");
+			else if (x->off)
+				printf("[%+d]", x->off);
+			if (x->frag)
+				printf("{%s}",
+				       x->frag == FR_FIRST   ? "frag 1st"
+				       : x->frag == FR_LATER ? "frag later"
+				       : x->frag == FR_TINY  ? "tiny frag"
+							     : "UDP");
+			if (x->rep > 1)
+				printf("x%d", x->rep);
+			printf(" %s", vn[x->v]);
+		}
+		printf(" | ");
+		for (k = 0;
+		     k < MAX_EV && (t->ev[k].r | t->ev[k].a | t->ev[k].ver |
+				    t->ev[k].decl | t->ev[k].nc);
+		     k++)
+			printf("%s%s/%s", k ? ", " : "", rname(t->ev[k].r),
+			       aname(t->ev[k].a));
+		printf("%s |\n", k ? "" : "none");
+	}
+}
+
 /* ---- setup ---- */
 
 static int libbpf_log(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -2868,9 +2938,12 @@ int main(int argc, char **argv)
 	int a, h, fi;
 
 	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "-v"))
+		if (!strcmp(argv[a], "-v")) {
 			verbose = 1;
-		else
+		} else if (!strcmp(argv[a], "-l")) {
+			list_cases();
+			return EXIT_SUCCESS;
+		} else
 			filter = argv[a];
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
