@@ -2814,8 +2814,12 @@ static void list_cases(void)
 	printf("|---|---|---|---|---|---|\n");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct tcase *t = &cases[i];
+		const char *d;
 
-		printf("| %s%s%s%s | %s | %s | %s%s | ", t->desc,
+		printf("| ");
+		for (d = t->desc; *d; d++)
+			printf(*d == '|' ? "\\|" : "%c", *d);
+		printf("%s%s%s | %s | %s | %s%s | ",
 		       t->vlan ? (t->vlan == 2 ? " [QinQ]" : " [VLAN]") : "",
 		       t->ext6 ? " [HBH+DST]" : "",
 		       t->ipopt ? " [IP opts]" : "",
