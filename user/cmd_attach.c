@@ -43,11 +43,12 @@ const char attach_help[] =
 	"tc uses ppguard's own filter (pref 1, handle 0x5050) on a clsact "
 	"qdisc, made if\n"
 	"missing. Any error undoes what this call did.\n"
-	"Needs root (CAP_BPF and CAP_NET_ADMIN; CAP_SYS_ADMIN for xdp). For an "
-	"interface\n"
-	"in another network namespace use nsenter --net=/run/netns/NAME: "
-	"'ip netns exec'\n"
-	"mounts a fresh /sys without the host's bpffs.\n";
+	"Needs root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN; CAP_SYS_ADMIN for "
+	"xdp).\n"
+	"For an interface in another network namespace, run it there with\n"
+	"nsenter --net=/run/netns/NAME: 'ip netns exec' mounts a fresh /sys "
+	"without\n"
+	"the host's bpffs.\n";
 
 int do_attach(int argc, char **argv)
 {

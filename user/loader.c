@@ -45,6 +45,9 @@
 #include "maps.h"
 #include "ppguard.skel.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
@@ -61,30 +64,40 @@
 
 /* ---- checks ---- */
 
+static int has_cap(const struct __user_cap_data_struct *d, int c)
+{
+	return !!(d[c / 32].effective & (1u << (c % 32)));
+}
+
+/*
+ * What the kernel asks of us: bpf_capable() (CAP_BPF or CAP_SYS_ADMIN) to
+ * load and pin; perfmon_capable() (CAP_PERFMON or CAP_SYS_ADMIN) or the
+ * verifier refuses the data path's pointer arithmetic ("pointer -= pointer
+ * prohibited"); CAP_NET_ADMIN for tc and XDP; and for xdp CAP_SYS_ADMIN,
+ * since libxdp opens programs by id (BPF_PROG_GET_FD_BY_ID).
+ */
 int pp_check_privileges(int mode)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct d[2] = {};
-	int caps[] = {CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN};
-	int n = mode == PP_MODE_XDP ? 3 : 2, i;
+	int sys;
 
 	if (syscall(SYS_capget, &h, d)) {
 		pr_warn("cannot read this process's capabilities: %s\n",
 			strerror(errno));
 		return -errno;
 	}
-	for (i = 0; i < n; i++) {
-		int c = caps[i];
-
-		if (!(d[c / 32].effective & (1u << (c % 32)))) {
-			pr_warn("needs root (CAP_BPF and CAP_NET_ADMIN%s)\n",
-				mode == PP_MODE_XDP
-					? ", and CAP_SYS_ADMIN for libxdp"
-					: "");
-			return -EPERM;
-		}
+	sys = has_cap(d, CAP_SYS_ADMIN);
+	if (!(has_cap(d, CAP_BPF) || sys) ||
+	    !(has_cap(d, CAP_PERFMON) || sys) || !has_cap(d, CAP_NET_ADMIN) ||
+	    (mode == PP_MODE_XDP && !sys)) {
+		pr_warn("needs root (CAP_BPF, CAP_PERFMON and "
+			"CAP_NET_ADMIN%s)\n",
+			mode == PP_MODE_XDP ? ", and CAP_SYS_ADMIN for libxdp"
+					    : "");
+		return -EPERM;
 	}
 	return 0;
 }
@@ -773,6 +786,11 @@ int pp_probe(const char *iface, const struct pp_attach_state *st,
 	p->attached = p->prog_id != 0;
 	if (p->prog_id)
 		prog_name_of_id(p->prog_id, p->prog_name, sizeof(p->prog_name));
+	/* without CAP_SYS_ADMIN a program cannot be opened by id: the one
+	 * ppguard attached is known by its id */
+	if (p->prog_id && !p->prog_name[0] && p->prog_id == st->prog_id)
+		snprintf(p->prog_name, sizeof(p->prog_name), "%s",
+			 st->mode == PP_MODE_XDP ? PP_PROG_XDP : PP_PROG_TC);
 	return 0;
 }
 
