@@ -115,6 +115,16 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 }
 
+# has PATTERN CMD...: CMD's output matches. Not `CMD | grep -q`: grep -q
+# exits at the first match, CMD may then die of SIGPIPE, and pipefail
+# turns that into a failure.
+has() {
+	local p=$1 out
+	shift
+	out=$("$@" 2>&1) || true
+	grep -q -- "$p" <<<"$out"
+}
+
 # one line on stderr, and the expected words in it
 one_line_err() { # one_line_err DESC PATTERN
 	local lines
@@ -433,7 +443,7 @@ new_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["pro
 flows_id2=$(bpftool -j map show pinned "$pin/flows" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 if [ "$new_id" != "$old_id" ] && [ "$new_id" != 0 ] &&
 	[ "$(tc -n "$S" filter show dev "$IF" ingress | grep -c 'handle 0x5050')" -eq 1 ] &&
-	tc -n "$S" filter show dev "$IF" ingress | grep -q "id $new_id "; then
+	has "id $new_id " tc -n "$S" filter show dev "$IF" ingress; then
 	pass "re-attach replaced the program in the same filter (id $old_id -> $new_id)"
 else
 	fail "re-attach replaced the program" "old=$old_id new=$new_id $(tc -n "$S" filter show dev "$IF" ingress)"
@@ -527,9 +537,9 @@ tc -n "$S" qdisc add dev "$IF" clsact
 tc -n "$S" filter add dev "$IF" ingress prio 8 bpf bytecode '1,6 0 0 0,' classid 1:1
 run attach -i "$IF" -c "$tmp/ppguard.conf"
 run detach -i "$IF"
-if [ "$rc" -eq 0 ] && tc -n "$S" qdisc show dev "$IF" | grep -q clsact &&
-	tc -n "$S" filter show dev "$IF" ingress | grep -q "pref 8 bpf" &&
-	! tc -n "$S" filter show dev "$IF" ingress | grep -q ppguard; then
+if [ "$rc" -eq 0 ] && has clsact tc -n "$S" qdisc show dev "$IF" &&
+	has "pref 8 bpf" tc -n "$S" filter show dev "$IF" ingress &&
+	! has ppguard tc -n "$S" filter show dev "$IF" ingress; then
 	pass "a clsact that existed before attach is kept by detach, with its filter"
 else
 	fail "existing clsact kept" "$(tc -n "$S" qdisc show dev "$IF"; tc -n "$S" filter show dev "$IF" ingress)"
@@ -539,7 +549,7 @@ tc -n "$S" qdisc del dev "$IF" clsact
 run attach -i "$IF" -c "$tmp/ppguard.conf"
 tc -n "$S" filter add dev "$IF" egress prio 8 bpf bytecode '1,6 0 0 0,' classid 1:1
 run detach -i "$IF"
-if [ "$rc" -eq 0 ] && tc -n "$S" filter show dev "$IF" egress | grep -q "pref 8 bpf" &&
+if [ "$rc" -eq 0 ] && has "pref 8 bpf" tc -n "$S" filter show dev "$IF" egress &&
 	grep -q "keeping the clsact" "$tmp/err"; then
 	pass "a clsact ppguard made is kept when another filter uses it"
 else
@@ -554,7 +564,7 @@ inS xdp-loader status "$IF" >"$tmp/xs.txt" 2>&1 || true
 if grep -q "ppguard_xdp" "$tmp/xs.txt"; then pass "xdp-loader status lists ppguard_xdp"; else
 	fail "xdp-loader status lists ppguard_xdp" "$(cat "$tmp/xs.txt")"
 fi
-if bpftool feature probe kernel 2>/dev/null | grep -q "program_type ext is available"; then
+if has "program_type ext is available" bpftool feature probe kernel; then
 	if grep -q "xdp_dispatcher" "$tmp/xs.txt"; then
 		pass "ppguard_xdp runs under libxdp's dispatcher"
 	else
@@ -564,7 +574,7 @@ else
 	skip "ppguard_xdp runs under libxdp's dispatcher" \
 		"this kernel has no BPF_PROG_TYPE_EXT: libxdp attaches the program alone"
 fi
-check "ip link shows an XDP program on $IF" sh -c "ip -n '$S' link show '$IF' | grep -q 'prog/xdp'"
+check "ip link shows an XDP program on $IF" has 'prog/xdp' ip -n "$S" link show "$IF"
 rm -f "$tmp"/u2.*
 timeout 10 ip netns exec "$C" python3 "$tmp/client.py" "$tmp/u2" "$tmp/u2.go" 198.18.0.100 || true
 if [ "$(cat "$tmp/u2.1" 2>/dev/null)" = fail ]; then
@@ -584,14 +594,14 @@ check "status --json: xdp mode, attached" jpy "$tmp/out" 'd[0]["mode"] == "xdp" 
 run detach -i "$IF"
 inS xdp-loader status "$IF" >"$tmp/xs.txt" 2>&1 || true
 if [ "$rc" -eq 0 ] && ! grep -q ppguard "$tmp/xs.txt" &&
-	! ip -n "$S" link show "$IF" | grep -q 'prog/xdp' && [ ! -e "$pin" ]; then
+	! has 'prog/xdp' ip -n "$S" link show "$IF" && [ ! -e "$pin" ]; then
 	pass "xdp detach: no program (xdp-loader, ip link), no pins"
 else
 	fail "xdp detach leaves nothing" "$(cat "$tmp/xs.txt"; ip -n "$S" link show "$IF")"
 fi
 run attach -i "$IF" --mode xdp --xdp-mode skb
 check "attach --mode xdp --xdp-mode skb: ip link shows xdpgeneric" \
-	sh -c "ip -n '$S' link show '$IF' | grep -q 'xdpgeneric'"
+	has xdpgeneric ip -n "$S" link show "$IF"
 run detach -i "$IF"
 
 # ---- the documented example config attaches as is ----
