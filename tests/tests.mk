@@ -43,6 +43,12 @@ $(BUILD)/bench/pktcost: tests/bench/pktcost.c $(BUILD)/bench/noop.skel.h \
 		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
 TEST_BINS += $(BUILD)/bench/pktcost $(BUILD)/bench/noop.bpf.o
 
+# The daemon's drain-rate benchmark (tests/bench/daemon.sh): event generator
+$(BUILD)/bench/daemon_gen: tests/bench/daemon_gen.c $(HDRS) | $(BUILD)/bench
+	$(CC) $(USER_CFLAGS) $(shell $(PKG_CONFIG) --cflags libbpf) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
+TEST_BINS += $(BUILD)/bench/daemon_gen
+
 # CLI helpers (user/ objects, not main.c): CRC32C, TLV decoder, names
 CLI_TEST_OBJS := $(BUILD)/user/tlv.o $(BUILD)/user/crc32c.o \
 	$(BUILD)/user/names.o

@@ -33,6 +33,7 @@ static const struct cmd cmds[] = {
 	{"trust", do_trust, trust_help},
 	{"port", do_port, port_help},
 	{"conns", do_conns, conns_help},
+	{"run", do_run, run_help},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
