@@ -14,7 +14,7 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -fno-stack-protector \
 	-Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
 	-Iinclude -Iuser -I$(BUILD)
-PKGS := libbpf libxdp json-c inih libmicrohttpd
+PKGS := libbpf libxdp json-c inih libmicrohttpd libpcap
 USER_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lelf -lz
 USER_INC = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 

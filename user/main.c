@@ -34,6 +34,7 @@ static const struct cmd cmds[] = {
 	{"port", do_port, port_help},
 	{"conns", do_conns, conns_help},
 	{"run", do_run, run_help},
+	{"inspect", do_inspect, inspect_help},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))

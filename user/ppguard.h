@@ -69,6 +69,8 @@ int do_conns(int argc, char **argv);
 extern const char conns_help[];
 int do_run(int argc, char **argv); /* cmd_run.c */
 extern const char run_help[];
+int do_inspect(int argc, char **argv); /* cmd_inspect.c */
+extern const char inspect_help[];
 
 /* ---- names.c: enum values as the operator sees them ----
  * Every function returns a static string; out-of-range values give "unknown"
