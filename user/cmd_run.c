@@ -639,14 +639,9 @@ out:
 	if (r.st_fd >= 0)
 		close(r.st_fd);
 	if (attached && !r.keep) {
-		char path[256];
-
-		if (run_detach(&r) == 0 &&
-		    !pp_evstate_path(r.iface, path, sizeof(path))) {
-			/* the counts belonged to the maps just removed */
-			unlink(path);
-			rmdir(PP_RUN_DIR);
-		}
+		/* the counts belonged to the maps that detach removes */
+		if (run_detach(&r) == 0)
+			pp_evstate_remove(r.iface);
 	} else if (attached) {
 		pr_info("--keep: ppguard stays attached to %s\n", r.iface);
 	}

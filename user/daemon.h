@@ -80,6 +80,9 @@ int pp_evstate_path(const char *iface, char *buf, size_t len);
 /* Read IFACE's state; -ENOENT without one, or when it belongs to another
  * stats map (stats_id != 0 and differs). For `ppguard status` too. */
 int pp_evstate_read(const char *iface, __u32 stats_id, struct pp_evstate *st);
+/* Remove IFACE's state (and PP_RUN_DIR when empty): its counts belong to
+ * maps that are gone. For detach. 0 or -errno (absent is fine). */
+int pp_evstate_remove(const char *iface);
 /* Open (create) IFACE's state file for pp_evstate_save and lock it: an fd,
  * -EBUSY when another daemon holds it (one line printed), or -errno. */
 int pp_evstate_open(const char *iface);

@@ -65,6 +65,19 @@ int pp_evstate_read(const char *iface, __u32 stats_id, struct pp_evstate *st)
 	return 0;
 }
 
+int pp_evstate_remove(const char *iface)
+{
+	char path[256];
+	int err = pp_evstate_path(iface, path, sizeof(path));
+
+	if (err)
+		return err;
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	rmdir(PP_RUN_DIR); /* when it was the last one */
+	return 0;
+}
+
 int pp_evstate_open(const char *iface)
 {
 	char path[256];

@@ -61,6 +61,8 @@ CLI=198.18.7.1   # trusted balancer
 ATK=198.18.7.3   # untrusted: forges headers
 NEW=198.18.7.4   # trusted after the SIGHUP
 SRV=198.18.7.2
+CLI6=fd00:7::1 # trusted too
+SRV6=fd00:7::2
 SPORT=9000
 MPORT=$((20000 + RANDOM % 20000))
 PPORT=$((MPORT + 1))
@@ -101,6 +103,8 @@ ip -n "$NS_C" addr add "$CLI/24" dev "$IF_C"
 ip -n "$NS_C" addr add "$ATK/24" dev "$IF_C"
 ip -n "$NS_C" addr add "$NEW/24" dev "$IF_C"
 ip -n "$NS_S" addr add "$SRV/24" dev "$IF"
+ip -n "$NS_C" addr add "$CLI6/64" dev "$IF_C" nodad
+ip -n "$NS_S" addr add "$SRV6/64" dev "$IF" nodad
 for ns in "$NS_C" "$NS_S"; do
 	ip -n "$ns" link set lo up
 done
@@ -117,6 +121,7 @@ defaults
 	timeout server 5s
 frontend fe
 	bind :$SPORT accept-proxy
+	bind :::$SPORT v6only accept-proxy
 	http-request return status 200 content-type text/plain lf-string "client %[src]\n"
 EOF
 ip netns exec "$NS_S" haproxy -db -f "$tmp/haproxy.cfg" >"$tmp/haproxy.log" 2>&1 &
@@ -129,6 +134,7 @@ mode = tc
 events = $EV
 [trust]
 cidr = $CLI/32
+cidr = $CLI6/128
 ${2:+cidr = $2}
 [port $SPORT]
 require = yes
@@ -172,16 +178,18 @@ import socket, struct, sys, ipaddress
 src, ver, dst, port = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 claim = sys.argv[5] if len(sys.argv) > 5 else "203.0.113.9"
 req = b"GET / HTTP/1.0\r\n\r\n"
+v6 = ":" in claim
 if ver == 1:
-    hdr = f"PROXY TCP4 {claim} {dst} 40000 {port}\r\n".encode()
+    hdr = f"PROXY TCP{6 if v6 else 4} {claim} {dst} 40000 {port}\r\n".encode()
 elif ver == 2:
     body = ipaddress.ip_address(claim).packed + ipaddress.ip_address(dst).packed
     body += struct.pack("!HH", 40000, port)
     body += b"\x01\x00\x02h2"  # ALPN TLV
-    hdr = b"\r\n\r\n\x00\r\nQUIT\n\x21\x11" + struct.pack("!H", len(body)) + body
+    hdr = b"\r\n\r\n\x00\r\nQUIT\n\x21" + (b"\x21" if v6 else b"\x11") + \
+        struct.pack("!H", len(body)) + body
 else:
     hdr = b""
-s = socket.socket()
+s = socket.socket(socket.AF_INET6 if ":" in src else socket.AF_INET)
 s.bind((src, 0))
 s.settimeout(1.5)
 try:
@@ -196,7 +204,9 @@ print(body if body else "closed")
 sys.exit(0 if body else 1)
 EOF
 pconn() {
-	ip netns exec "$NS_C" python3 "$tmp/pconn.py" "$1" "$2" "$SRV" \
+	local dst=$SRV
+	case $1 in *:*) dst=$SRV6 ;; esac
+	ip netns exec "$NS_C" python3 "$tmp/pconn.py" "$1" "$2" "$dst" \
 		"$SPORT" "${3:-203.0.113.9}" 2>&1 || return 1
 }
 
@@ -302,6 +312,13 @@ d = datetime.datetime.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")
 now = datetime.datetime.utcnow()
 sys.exit(0 if abs((now - d).total_seconds()) < 60 else 1)' "$EV"
 
+out=$(pconn "$CLI6" 2 2001:db8::9) || true
+check "IPv6: a trusted v2 header (INET6) reaches HAProxy (answer: $out)" \
+	test "$out" = "client 2001:db8::9"
+check "IPv6 event: peer and declared client as RFC 5952 text" \
+	ev_has reason=trusted_header peer_addr=$CLI6 local_addr=$SRV6 \
+	src_addr=2001:db8::9 dst_addr=$SRV6 family=INET6
+
 out=$(pconn "$ATK" 1 198.51.100.1) && rc=0 || rc=1
 check "an untrusted v1 header is dropped (no answer: $out)" test "$rc" -ne 0
 check "event: untrusted_header, action drop, from the attacker" \
@@ -310,8 +327,8 @@ check "event: untrusted_header, action drop, from the attacker" \
 
 # ---- 2. metrics ----
 metrics >"$tmp/m1.txt" || true
-check "metrics: ppguard_connections_total for the trusted header" \
-	grep -q "^ppguard_connections_total{iface=\"$IF\",port=\"$SPORT\",reason=\"trusted_header\",action=\"pass\"} 1\$" "$tmp/m1.txt"
+check "metrics: ppguard_connections_total counts both trusted headers" \
+	grep -q "^ppguard_connections_total{iface=\"$IF\",port=\"$SPORT\",reason=\"trusted_header\",action=\"pass\"} 2\$" "$tmp/m1.txt"
 check "metrics: every DESIGN.md section 5 name, HELP and TYPE" \
 	bash -c 'for m in ppguard_connections_total ppguard_headers_total \
 		ppguard_packets_total ppguard_events_lost_total ppguard_flows \
@@ -319,7 +336,7 @@ check "metrics: every DESIGN.md section 5 name, HELP and TYPE" \
 		grep -q "^# HELP $m " "$1" && grep -q "^# TYPE $m " "$1" &&
 			grep -q "^$m{" "$1" || exit 1; done' _ "$tmp/m1.txt"
 check "metrics: no client address in any label" \
-	bash -c '! grep -v "^#" "$1" | grep -qE "198\.18\.|203\.0\.113"' _ "$tmp/m1.txt"
+	bash -c '! grep -v "^#" "$1" | grep -qE "198\.18\.|203\.0\.113|fd00:|2001:db8"' _ "$tmp/m1.txt"
 if promtool check metrics <"$tmp/m1.txt" >"$tmp/promtool.log" 2>&1; then
 	pass "promtool check metrics passes"
 else
