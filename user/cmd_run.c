@@ -552,7 +552,7 @@ int do_run(int argc, char **argv)
 		.xdp_mode_opt = -1,
 	};
 	struct pp_autoblock_cfg abc;
-	int attached = 0, err;
+	int attached = 0, created = 0, err;
 	sigset_t set;
 
 	err = parse_args(&r, argc, argv);
@@ -584,14 +584,17 @@ int do_run(int argc, char **argv)
 	}
 
 	/* before attaching: a second daemon must not touch the attachment */
-	r.st_fd = pp_evstate_open(r.iface);
+	r.st_fd = pp_evstate_open(r.iface, &created);
 	if (r.st_fd == -EBUSY) {
 		err = -EBUSY;
 		goto out;
 	}
 	err = run_attach(&r);
-	if (err)
+	if (err) {
+		if (created) /* nothing attached: leave nothing behind */
+			pp_evstate_remove(r.iface);
 		goto out;
+	}
 	attached = 1;
 	err = pp_maps_open(r.iface, &r.maps);
 	if (err)

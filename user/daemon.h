@@ -83,9 +83,10 @@ int pp_evstate_read(const char *iface, __u32 stats_id, struct pp_evstate *st);
 /* Remove IFACE's state (and PP_RUN_DIR when empty): its counts belong to
  * maps that are gone. For detach. 0 or -errno (absent is fine). */
 int pp_evstate_remove(const char *iface);
-/* Open (create) IFACE's state file for pp_evstate_save and lock it: an fd,
- * -EBUSY when another daemon holds it (one line printed), or -errno. */
-int pp_evstate_open(const char *iface);
+/* Open (create: *created = 1) IFACE's state file for pp_evstate_save and
+ * lock it: an fd, -EBUSY when another daemon holds it (one line printed),
+ * or -errno. */
+int pp_evstate_open(const char *iface, int *created);
 /* Overwrite the record in place: one pwrite, cheap enough for every
  * drain, and never a half-written file for the next daemon. */
 int pp_evstate_save(int fd, const struct pp_evstate *st);

@@ -78,7 +78,7 @@ int pp_evstate_remove(const char *iface)
 	return 0;
 }
 
-int pp_evstate_open(const char *iface)
+int pp_evstate_open(const char *iface, int *created)
 {
 	char path[256];
 	int fd, err;
@@ -91,7 +91,12 @@ int pp_evstate_open(const char *iface)
 		pr_warn("cannot create %s: %s\n", PP_RUN_DIR, strerror(-err));
 		return err;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	*created = 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		*created = 1;
+	else if (errno == EEXIST)
+		fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		pr_warn("cannot open %s: %s\n", path, strerror(-err));
