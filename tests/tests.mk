@@ -49,6 +49,17 @@ $(BUILD)/bench/daemon_gen: tests/bench/daemon_gen.c $(HDRS) | $(BUILD)/bench
 		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
 TEST_BINS += $(BUILD)/bench/daemon_gen
 
+# End-to-end benchmark tools (tests/bench/e2e.sh): load generator, loader
+$(BUILD)/bench/loadgen: tests/bench/loadgen.c $(HDRS) | $(BUILD)/bench
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+$(BUILD)/bench/ppg_attach: tests/bench/attach.c $(BUILD)/bench/noop.skel.h \
+		$(BUILD)/ppguard.skel.h $(HDRS) | $(BUILD)/bench
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/bench \
+		$(shell $(PKG_CONFIG) --cflags libbpf libxdp) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs libbpf libxdp) -lelf -lz
+TEST_BINS += $(BUILD)/bench/loadgen $(BUILD)/bench/ppg_attach
+
 # CLI helpers (user/ objects, not main.c): CRC32C, TLV decoder, names
 CLI_TEST_OBJS := $(BUILD)/user/tlv.o $(BUILD)/user/crc32c.o \
 	$(BUILD)/user/names.o
