@@ -153,8 +153,10 @@ PY
 
 seed=1
 rss_idle=$(rss_kb VmRSS)
-# drain_rate TRUSTED_PERCENT BATCH: events/s of the daemon writing BATCH
-# events queued while it was stopped, from its own -v timing
+# drain_rate TRUSTED_PERCENT BATCH: sets $rate, the events/s of the daemon
+# writing BATCH events queued while it was stopped (its own -v timing).
+# Not in a subshell: $seed must move on (a connection that repeats an
+# earlier one's addresses, ports and ISN is, rightly, not a new decision).
 drain_rate() {
 	local base lines
 	base=$(consumed)
@@ -164,15 +166,22 @@ drain_rate() {
 		"$gen" -p "$prog" -n "$2" -t "$1" -s "$seed" -P "$PORT" >/dev/null
 	seed=$((seed + 1))
 	kill -CONT "$dpid"
-	wait_consumed $((base + $2)) >/dev/null
-	grep "^events: .* written in" "$tmp/run.log" | tail -n +$((lines + 1)) |
-		awk '{n += $2; ms += $5} END {printf "%.0f\n", n / ms * 1000}'
+	if ! wait_consumed $((base + $2)) >/dev/null; then
+		echo "bench daemon: the daemon did not write $2 events" >&2
+		exit 1
+	fi
+	rate=$(grep "^events: .* written in" "$tmp/run.log" |
+		tail -n +$((lines + 1)) |
+		awk '{n += $2; ms += $5} END {printf "%.0f\n", n / ms * 1000}')
 }
 # The ring holds 4 MiB / 208 B = 20164 events: a batch of 16000 fits.
 batch=16000
-r_untrusted=$(drain_rate 0 $batch)
-r_trusted=$(drain_rate 100 $batch)
-r_mixed=$(drain_rate 50 $batch)
+drain_rate 0 $batch
+r_untrusted=$rate
+drain_rate 100 $batch
+r_trusted=$rate
+drain_rate 50 $batch
+r_mixed=$rate
 
 lost0=$(metric ppguard_events_lost_total)
 dec0=$(decisions)
