@@ -266,31 +266,36 @@ void pp_autoblock_event(void *ctx, const struct pp_event *ev)
 	}
 }
 
-/* Delete the expired entries of one blocked map (keys of key_size). */
+#define SWEEP_BATCH 256
+
+/* Delete the expired entries of one blocked map (keys of key_size). Keys
+ * are collected first (deleting while walking an LPM trie restarts the
+ * walk), SWEEP_BATCH at a time, until a walk finds no more. */
 static int sweep_map(int fd, size_t key_size, __u64 now)
 {
 	__u8 key[sizeof(struct pp_lpm6)], next[sizeof(struct pp_lpm6)];
-	__u8(*expired)[sizeof(struct pp_lpm6)];
+	__u8 expired[SWEEP_BATCH][sizeof(struct pp_lpm6)];
+	int n, i, total = 0, walks = 0;
 	struct pp_blocked v;
-	void *prev = NULL;
-	int n = 0, i, cap = PP_BLOCKED_MAX;
+	void *prev;
 
-	expired = malloc((size_t)cap * sizeof(*expired));
-	if (!expired)
-		return -ENOMEM;
-	/* collect first: deleting while walking an LPM trie restarts it */
-	while (n < cap && !bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		if (bpf_map_lookup_elem(fd, key, &v))
-			continue;
-		if (v.expires_ns <= now)
-			memcpy(expired[n++], key, key_size);
-	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, expired[i]);
-	free(expired);
-	return n;
+	do {
+		n = 0;
+		prev = NULL;
+		while (n < SWEEP_BATCH &&
+		       !bpf_map_get_next_key(fd, prev, next)) {
+			memcpy(key, next, key_size);
+			prev = key;
+			if (!bpf_map_lookup_elem(fd, key, &v) &&
+			    v.expires_ns <= now)
+				memcpy(expired[n++], key, key_size);
+		}
+		for (i = 0; i < n; i++)
+			if (!bpf_map_delete_elem(fd, expired[i]))
+				total++;
+		/* bounded: at most PP_BLOCKED_MAX / SWEEP_BATCH + 1 walks */
+	} while (n == SWEEP_BATCH && ++walks <= PP_BLOCKED_MAX / SWEEP_BATCH);
+	return total;
 }
 
 int pp_autoblock_sweep(struct pp_autoblock *ab)

@@ -458,6 +458,17 @@ for i in $(seq 1 30); do # gauges that walk a map are cached for 1 s
 done
 check "metrics: ppguard_autoblocked is 1" test "$rc" -eq 0
 
+# an entry that expired long ago (expires_ns 1): the sweep removes it
+bpftool map update pinned "$PIN/blocked4" key 32 0 0 0 192 0 2 200 \
+	value 1 0 0 0 0 0 0 0
+for i in $(seq 1 40); do
+	blocked_has 192.0.2.200 || break
+	sleep 0.1
+done
+check "autoblock: an expired entry is swept within a second or two" \
+	not blocked_has 192.0.2.200
+check "autoblock: ... and the live one stays" blocked_has "$ATK"
+
 # ---- 6. one daemon per interface ----
 nsenter --net="/run/netns/$NS_S" "$bin" run -i "$IF" -c "$tmp/ppguard.conf" \
 	--metrics off >/dev/null 2>"$tmp/second.log" && rc=0 || rc=$?
