@@ -4,23 +4,39 @@
 # The test topology shared by `make demo`, the end-to-end tests and the
 # benchmarks: four hosts in network namespaces on one bridge.
 #
-#      client ──┐                 ┌── server (ppguard on eth0)
-#   198.18.0.10 │   ┌────────┐    │   198.18.0.100   nginx :80 (v1) :81 (v2)
-#               ├───┤ bridge ├────┤                  nginx :443 ssl (v2)
-#          lb ──┤   └────────┘    │                  haproxy :9000 accept-proxy
-#   198.18.0.2  │                 │                  nginx :8000 (no PROXY)
+#      client ──┐                 ┌── server (ppguard on $SRV_IF)
+#   198.18.0.10 │   ┌────────┐    │   198.18.0.100  nginx :80 :81 :82 (PROXY)
+#               ├───┤ bridge ├────┤                 nginx :443 ssl (PROXY)
+#          lb ──┤   └────────┘    │                 haproxy :9000 accept-proxy
+#   198.18.0.2  │                 │                 nginx :8000 (no PROXY)
 #   HAProxy     │                 └── attacker 198.18.0.66
 #
-# The balancer forwards client connections to the server with a PROXY
-# header: lb:8080 -> server:80 send-proxy (v1), lb:8081 -> server:81
-# send-proxy-v2, lb:8443 -> server:443 send-proxy-v2 (TLS passed through),
-# lb:9000 -> server:9000 send-proxy-v2 with check-send-proxy health checks
-# (LOCAL). IPv6: the same on fd00:18::/64 (client ::10, lb ::2, server ::100,
-# attacker ::66).
+# The balancer forwards client connections to the server, each frontend on
+# IPv4 and IPv6 (a v4 client reaches the server over v4, a v6 one over v6):
+#   lb:8080 -> server:80   send-proxy (v1)
+#   lb:8081 -> server:81   send-proxy-v2
+#   lb:8082 -> server:82   no header (for a "require" port: missing_header)
+#   lb:8083 -> server:82   send-proxy (v1 where only v2 is allowed)
+#   lb:8443 -> server:443  send-proxy-v2, TLS passed through
+#   lb:8444 -> server:443  no header, TLS passed through
+#   lb:9000 -> server:9000 send-proxy-v2, health checks every second with
+#                          check-send-proxy (a v2 LOCAL header)
+# nginx logs "$proxy_protocol_addr $proxy_protocol_port $remote_addr
+# $server_port $request" to $STATE/nginx/access.log and answers
+# "client <proxy_protocol_addr>" (":8000": "plain <remote_addr>").
+# IPv6: fd00:18::/64 (client ::10, lb ::2, server ::100, attacker ::66).
+# The balancer's stats socket: $STATE/haproxy-lb/admin.sock.
 #
-# Usage: scripts/topology.sh up|down [PREFIX]
-#   PREFIX (default ppg$PPID) names the namespaces PREFIX-{br,cli,lb,srv,atk}
-#   and the state directory /tmp/PREFIX.topo (pids, configs, logs).
+# The server's interface is named after the prefix ($PREFIX-srv), not eth0:
+# ppguard keys its pins (/sys/fs/bpf/ppguard/IFACE) and daemon state
+# (/run/ppguard/IFACE.events) by interface name, so two topologies up at
+# once (a demo next to `make test`) must not both call it eth0. The other
+# hosts' interface is eth0. Nothing is created in the caller's namespace.
+#
+# Usage: scripts/topology.sh up|down|env [PREFIX]
+#   PREFIX (default ppg$PPID, at most 11 characters) names the namespaces
+#   PREFIX-{br,cli,lb,srv,atk} and the state directory /tmp/PREFIX.topo
+#   (pids, configs, logs).
 # `up` prints shell assignments (eval them) for the names and addresses.
 set -euo pipefail
 
@@ -33,6 +49,7 @@ NS_CLI=$PREFIX-cli
 NS_LB=$PREFIX-lb
 NS_SRV=$PREFIX-srv
 NS_ATK=$PREFIX-atk
+SRV_IF=$PREFIX-srv # IFNAMSIZ: at most 15 characters
 
 CLI4=198.18.0.10
 LB4=198.18.0.2
@@ -48,19 +65,41 @@ die() {
 	exit 1
 }
 
-ns_add_host() { # ns ifname-in-bridge addr4 addr6
-	local ns=$1 brif=$2 a4=$3 a6=$4
+case "$PREFIX" in
+*[!A-Za-z0-9_]* | "") die "prefix '$PREFIX': letters, digits and _ only" ;;
+esac
+[ "${#SRV_IF}" -le 15 ] || die "prefix '$PREFIX' is too long (at most 11 characters)"
+
+# ns_add_host NS IFNAME-IN-BRIDGE IFNAME-IN-NS ADDR4 ADDR6: both ends of the
+# veth are made inside namespaces, so concurrent topologies never meet on a
+# name in the caller's namespace.
+ns_add_host() {
+	local ns=$1 brif=$2 ifn=$3 a4=$4 a6=$5
 	ip netns add "$ns"
-	ip link add "$brif" type veth peer name eth0 netns "$ns"
-	ip link set "$brif" netns "$NS_BR"
+	ip -n "$NS_BR" link add "$brif" type veth peer name "$ifn" netns "$ns"
 	ip -n "$NS_BR" link set "$brif" master br0 up
 	ip -n "$ns" link set lo up
-	ip -n "$ns" addr add "$a4/24" dev eth0
-	ip -n "$ns" addr add "$a6/64" dev eth0 nodad
-	ip -n "$ns" link set eth0 up
+	ip -n "$ns" addr add "$a4/24" dev "$ifn"
+	ip -n "$ns" addr add "$a6/64" dev "$ifn" nodad
+	ip -n "$ns" link set "$ifn" up
 	# checksums computed by the sender: ppguard's reset rewrite and the
 	# receiver see real sums
-	ip netns exec "$ns" ethtool -K eth0 tx off >/dev/null 2>&1 || true
+	ip netns exec "$ns" ethtool -K "$ifn" tx off >/dev/null 2>&1 || true
+}
+
+# lb_listen NAME PORT SERVER-PORT [SERVER OPTIONS...]: one frontend per
+# family, each forwarding to the server over its own family
+lb_listen() {
+	local name=$1 port=$2 sport=$3
+	shift 3
+	cat <<EOT
+listen ${name}_4
+	bind 0.0.0.0:$port
+	server s4 $SRV4:$sport $*
+listen ${name}_6
+	bind :::$port v6only
+	server s6 [$SRV6]:$sport $*
+EOT
 }
 
 write_configs() {
@@ -71,7 +110,7 @@ write_configs() {
 		-keyout "$STATE/nginx/key.pem" -out "$STATE/nginx/cert.pem" \
 		>/dev/null 2>&1 || die "openssl could not make a certificate"
 
-	cat >"$STATE/nginx/nginx.conf" <<EOF
+	cat >"$STATE/nginx/nginx.conf" <<EOT
 worker_processes 1;
 daemon off;
 pid $STATE/nginx/nginx.pid;
@@ -91,6 +130,8 @@ http {
 		listen [::]:80 proxy_protocol;
 		listen 81 proxy_protocol;
 		listen [::]:81 proxy_protocol;
+		listen 82 proxy_protocol;
+		listen [::]:82 proxy_protocol;
 		listen 443 ssl proxy_protocol;
 		listen [::]:443 ssl proxy_protocol;
 		ssl_certificate $STATE/nginx/cert.pem;
@@ -106,10 +147,10 @@ http {
 		location / { return 200 "plain \$remote_addr\n"; }
 	}
 }
-EOF
+EOT
 	mkdir -p "$STATE/nginx/tmp"
 
-	cat >"$STATE/haproxy-srv/haproxy.cfg" <<EOF
+	cat >"$STATE/haproxy-srv/haproxy.cfg" <<EOT
 global
 	log stdout format raw local0
 	pidfile $STATE/haproxy-srv/pid
@@ -131,12 +172,14 @@ listen echo_srv
 	bind 127.0.0.1:9001
 	mode http
 	http-request return status 200 content-type text/plain string "tcp service ok\n"
-EOF
+EOT
 
-	cat >"$STATE/haproxy-lb/haproxy.cfg" <<EOF
+	{
+		cat <<EOT
 global
 	log stdout format raw local0
 	pidfile $STATE/haproxy-lb/pid
+	stats socket $STATE/haproxy-lb/admin.sock mode 600 level admin
 defaults
 	mode tcp
 	log global
@@ -144,33 +187,15 @@ defaults
 	timeout client 5s
 	timeout server 5s
 	timeout check 1s
-listen v1
-	bind :8080
-	bind :::8080 v6only
-	server s4 $SRV4:80 send-proxy
-listen v2
-	bind :8081
-	bind :::8081 v6only
-	server s4 $SRV4:81 send-proxy-v2
-listen v1_6
-	bind :::8090 v6only
-	server s6 [$SRV6]:80 send-proxy
-listen v2_6
-	bind :::8091 v6only
-	server s6 [$SRV6]:81 send-proxy-v2
-listen tls
-	bind :8443
-	server s4 $SRV4:443 send-proxy-v2
-listen plain_to_v2
-	bind :8082
-	server s4 $SRV4:81
-listen v1_to_v2only
-	bind :8083
-	server s4 $SRV4:81 send-proxy
-listen tcpsvc
-	bind :9000
-	server s4 $SRV4:9000 send-proxy-v2 check check-send-proxy inter 1s
-EOF
+EOT
+		lb_listen v1 8080 80 send-proxy
+		lb_listen v2 8081 81 send-proxy-v2
+		lb_listen plain_to_require 8082 82
+		lb_listen v1_to_v2only 8083 82 send-proxy
+		lb_listen tls 8443 443 send-proxy-v2
+		lb_listen tls_plain 8444 443
+		lb_listen tcpsvc 9000 9000 send-proxy-v2 check check-send-proxy inter 1s
+	} >"$STATE/haproxy-lb/haproxy.cfg"
 }
 
 start() { # ns name logfile cmd...
@@ -178,6 +203,14 @@ start() { # ns name logfile cmd...
 	shift 3
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
 	echo $! >"$STATE/$name.pid"
+}
+
+listening() { # ns port...: every port has a listener
+	local ns=$1 p
+	shift
+	for p in "$@"; do
+		ip netns exec "$ns" ss -Hltn "sport = :$p" | grep -q . || return 1
+	done
 }
 
 up() {
@@ -190,10 +223,10 @@ up() {
 	ip -n "$NS_BR" link add br0 type bridge
 	ip -n "$NS_BR" link set br0 up
 	ip -n "$NS_BR" link set lo up
-	ns_add_host "$NS_CLI" vcli "$CLI4" "$CLI6"
-	ns_add_host "$NS_LB" vlb "$LB4" "$LB6"
-	ns_add_host "$NS_SRV" vsrv "$SRV4" "$SRV6"
-	ns_add_host "$NS_ATK" vatk "$ATK4" "$ATK6"
+	ns_add_host "$NS_CLI" vcli eth0 "$CLI4" "$CLI6"
+	ns_add_host "$NS_LB" vlb eth0 "$LB4" "$LB6"
+	ns_add_host "$NS_SRV" vsrv "$SRV_IF" "$SRV4" "$SRV6"
+	ns_add_host "$NS_ATK" vatk eth0 "$ATK4" "$ATK6"
 	write_configs
 	start "$NS_SRV" nginx "$STATE/nginx/stderr.log" \
 		nginx -c "$STATE/nginx/nginx.conf"
@@ -202,31 +235,46 @@ up() {
 	start "$NS_LB" haproxy-lb "$STATE/haproxy-lb/log" \
 		haproxy -db -f "$STATE/haproxy-lb/haproxy.cfg"
 	# wait for the listeners
-	local i
-	for i in $(seq 1 50); do
-		if ip netns exec "$NS_SRV" ss -Hltn 'sport = :81' | grep -q . &&
-			ip netns exec "$NS_SRV" ss -Hltn 'sport = :9000' | grep -q . &&
-			ip netns exec "$NS_LB" ss -Hltn 'sport = :8081' | grep -q .; then
+	local _ ok=0
+	for _ in $(seq 1 50); do
+		if listening "$NS_SRV" 80 81 82 443 8000 9000 &&
+			listening "$NS_LB" 8080 8081 8082 8083 8443 8444 9000; then
+			ok=1
 			break
 		fi
 		sleep 0.1
 	done
-	ip netns exec "$NS_LB" ss -Hltn 'sport = :8081' | grep -q . ||
-		die "services did not start (logs in $STATE)"
+	[ "$ok" = 1 ] || die "services did not start (logs in $STATE)"
 	env_vars
 }
 
 env_vars() {
-	cat <<EOF
+	cat <<EOT
 PREFIX=$PREFIX STATE=$STATE
 NS_BR=$NS_BR NS_CLI=$NS_CLI NS_LB=$NS_LB NS_SRV=$NS_SRV NS_ATK=$NS_ATK
+SRV_IF=$SRV_IF
 CLI4=$CLI4 LB4=$LB4 SRV4=$SRV4 ATK4=$ATK4
 CLI6=$CLI6 LB6=$LB6 SRV6=$SRV6 ATK6=$ATK6
-EOF
+EOT
+}
+
+# A ppguard left on the server's interface (a run that died) goes with it:
+# detached while the namespace exists, then whatever pins remain.
+ppguard_off() {
+	local bin=${PPG_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/ppguard}
+	if [ -d "/sys/fs/bpf/ppguard/$SRV_IF" ]; then
+		if [ -e "/run/netns/$NS_SRV" ] && [ -x "$bin" ]; then
+			nsenter --net="/run/netns/$NS_SRV" "$bin" detach \
+				-i "$SRV_IF" >/dev/null 2>&1 || true
+		fi
+		rm -rf "/sys/fs/bpf/ppguard/$SRV_IF"
+	fi
+	rm -f "/run/ppguard/$SRV_IF.events"
 }
 
 down() {
 	local f pid
+	ppguard_off
 	for f in "$STATE"/*.pid; do
 		[ -e "$f" ] || continue
 		pid=$(cat "$f")
