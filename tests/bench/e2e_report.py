@@ -185,6 +185,14 @@ def main():
             "with whatever else the machine runs: other load % is the "
             "share of both CPUs that other processes took during the "
             "window (median over rounds).\n")
+        busy = [others(d) for (part, _), rs in data.items()
+                if part == "rate" for d in rs.values()]
+        if busy and statistics.median(busy) > 20:
+            out("**Other processes took {:.0f}% of the CPUs (median) while "
+                "the connection rates were measured: the conn/s ratios "
+                "above say more about that load than about the programs; "
+                "the in-place program cost is the reliable figure.**\n"
+                .format(statistics.median(busy)))
 
     # 2. HAProxy
     if any(k[0].startswith("hap_") for k in data):
@@ -252,8 +260,8 @@ def main():
             "resetting at once\n")
         out(f"| configuration | conn/s made | connections the application "
             f"saw | server softirq (CPU {cs}) % | softirq µs/conn | ratio "
-            "to no ppguard | server process CPU % |")
-        out("|---|---:|---:|---:|---:|---:|---:|")
+            "to no ppguard | server process CPU % | target |")
+        out("|---|---:|---:|---:|---:|---:|---:|---|")
 
         def seen(d):
             return int(d["after_seen"]) - int(d["before_seen"])
@@ -280,7 +288,11 @@ def main():
             if cfg == "nft":
                 label = "nftables netdev ingress (drop)"
             sn = per_round("flood", cfg, seen)
-            out("| {} | {} | {} of {} | {} | {} | {} | {} |".format(
+            tgt = ""
+            if cfg != "none":
+                tgt = "saw 0 " + ("met" if sum(sn.values()) == 0
+                                  else "**MISSED**")
+            out("| {} | {} | {} of {} | {} | {} | {} | {} | {} |".format(
                 label, fmt3(stat3(v.values()))[0], sum(sn.values()),
                 sum(int(d["total"]) for d in
                     data[("flood", cfg)].values()),
@@ -291,7 +303,7 @@ def main():
                 fmt3(stat3(ratios(per_round("flood", cfg, sirq_conn), b)),
                      "{:.2f}")[0],
                 fmt3(stat3(per_round("flood", cfg, app_pct).values()),
-                     "{:.1f}")[0]))
+                     "{:.1f}")[0], tgt))
         out("")
         out(f"RPS steers each namespace's receive processing to its own CPU "
             f"during the flood, so CPU {cs}'s softirq time is the server "
