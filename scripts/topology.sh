@@ -19,8 +19,8 @@
 #   lb:8083 -> server:82   send-proxy (v1 where only v2 is allowed)
 #   lb:8443 -> server:443  send-proxy-v2, TLS passed through
 #   lb:8444 -> server:443  no header, TLS passed through
-#   lb:9000 -> server:9000 send-proxy-v2, health checks every second with
-#                          check-send-proxy (a v2 LOCAL header)
+#   lb:9000 -> server:9000 send-proxy-v2, HTTP health checks every second
+#                          with check-send-proxy (a v2 LOCAL header first)
 # nginx logs "$proxy_protocol_addr $proxy_protocol_port $remote_addr
 # $server_port $request" to $STATE/nginx/access.log and answers
 # "client <proxy_protocol_addr>" (":8000": "plain <remote_addr>").
@@ -88,18 +88,21 @@ ns_add_host() {
 }
 
 # lb_listen NAME PORT SERVER-PORT [SERVER OPTIONS...]: one frontend per
-# family, each forwarding to the server over its own family
+# family, each forwarding to the server over its own family; $LB_EXTRA is
+# one more line of the section
 lb_listen() {
-	local name=$1 port=$2 sport=$3
+	local name=$1 port=$2 sport=$3 f bind srv
 	shift 3
-	cat <<EOT
-listen ${name}_4
-	bind 0.0.0.0:$port
-	server s4 $SRV4:$sport $*
-listen ${name}_6
-	bind :::$port v6only
-	server s6 [$SRV6]:$sport $*
-EOT
+	for f in 4 6; do
+		if [ "$f" = 4 ]; then
+			bind=0.0.0.0:$port srv=$SRV4:$sport
+		else
+			bind=":::$port v6only" srv=[$SRV6]:$sport
+		fi
+		printf 'listen %s_%s\n\tbind %s\n' "$name" "$f" "$bind"
+		[ -z "${LB_EXTRA:-}" ] || printf '\t%s\n' "$LB_EXTRA"
+		printf '\tserver s%s %s%s\n' "$f" "$srv" "${*:+ $*}"
+	done
 }
 
 write_configs() {
@@ -194,7 +197,10 @@ EOT
 		lb_listen v1_to_v2only 8083 82 send-proxy
 		lb_listen tls 8443 443 send-proxy-v2
 		lb_listen tls_plain 8444 443
-		lb_listen tcpsvc 9000 9000 send-proxy-v2 check check-send-proxy inter 1s
+		# HTTP checks: L7OK only if the LOCAL header and the request
+		# both reach HAProxy's accept-proxy listener
+		LB_EXTRA="option httpchk GET /" lb_listen tcpsvc 9000 9000 \
+			send-proxy-v2 check check-send-proxy inter 1s
 	} >"$STATE/haproxy-lb/haproxy.cfg"
 }
 
