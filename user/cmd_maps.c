@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "loader.h"
 #include "log.h"
 #include "maps.h"
@@ -999,6 +1000,8 @@ struct status {
 	size_t n_ports;
 	size_t trust4, trust6, deny4, deny6, blocked4, blocked6, flows;
 	__u32 flows_max;
+	int have_ev;	      /* a daemon's bookkeeping exists */
+	struct pp_evstate ev; /* events lost while no daemon ran */
 	__u64 stats[PP_STATS_MAX];
 };
 
@@ -1037,6 +1040,8 @@ static int status_read(const char *iface, struct status *s)
 	s->flows_max = pp_maps_max_entries(m.flows);
 	if (!r)
 		r = pp_maps_stats_sum(&m, s->stats);
+	s->have_ev =
+		pp_evstate_read(iface, pp_maps_obj_id(m.stats), &s->ev) == 0;
 	pp_maps_close(&m);
 	if (r)
 		pr_warn("%s: cannot read the maps: %s\n", iface, strerror(-r));
@@ -1136,8 +1141,15 @@ static void status_text(const struct status *s)
 	       s->blocked6);
 	printf("  flows:        %zu of %u (%.1f%%)\n", s->flows, s->flows_max,
 	       s->flows_max ? 100.0 * (double)s->flows / s->flows_max : 0.0);
-	printf("  events lost:  %llu (ring buffer full)\n",
+	printf("  events lost:  %llu (ring buffer full)",
 	       (unsigned long long)st[PP_STAT_MISC(PP_MISC_EVENTS_LOST)]);
+	if (s->have_ev)
+		printf(", %llu while no daemon ran, %llu not written; %llu "
+		       "consumed by daemons",
+		       (unsigned long long)s->ev.lost_down,
+		       (unsigned long long)s->ev.write_error,
+		       (unsigned long long)s->ev.consumed);
+	printf("\n");
 	printf("  packets:     ");
 	for (i = 0; i < PP_PATH_MAX; i++)
 		printf(" %s %llu%s", path_names[i],
@@ -1259,6 +1271,19 @@ static struct json_object *status_json(const struct status *s)
 		o, "events_lost",
 		json_object_new_int64(
 			(int64_t)st[PP_STAT_MISC(PP_MISC_EVENTS_LOST)]));
+	if (s->have_ev) {
+		x = json_object_new_object();
+		json_object_object_add(
+			x, "lost_while_down",
+			json_object_new_int64((int64_t)s->ev.lost_down));
+		json_object_object_add(
+			x, "write_errors",
+			json_object_new_int64((int64_t)s->ev.write_error));
+		json_object_object_add(
+			x, "consumed",
+			json_object_new_int64((int64_t)s->ev.consumed));
+		json_object_object_add(o, "daemon_events", x);
+	}
 	x = json_object_new_object();
 	for (i = 0; i < PP_PATH_MAX; i++)
 		json_object_object_add(

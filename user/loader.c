@@ -40,6 +40,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "daemon.h"
 #include "loader.h"
 #include "log.h"
 #include "maps.h"
@@ -1440,6 +1441,8 @@ int pp_detach(const char *iface)
 		pr_warn("%s: cannot remove %s: %s\n", iface, dir, strerror(-r));
 	else
 		rmdir(PP_PIN_ROOT); /* fails while others are attached */
+	/* the daemon's event bookkeeping for this interface goes too */
+	pp_evstate_remove(iface);
 out:
 	pp_unlock_dir(lock);
 	return r;
