@@ -60,9 +60,29 @@ static int ifaces_get(const char *cmd, const char *iface, struct ifaces *l)
 		pr_warn("cannot list %s: %s\n", PP_PIN_ROOT, strerror(-r));
 		return r;
 	}
+	/* bpffs is shared by every network namespace: without -i, act only
+	 * on the attachments made from this one (an interface of another
+	 * namespace is reached with -i, or from that namespace). */
+	{
+		__u64 self = pp_netns_self();
+		size_t i, n = 0;
+
+		for (i = 0; i < l->n; i++) {
+			struct pp_attach_state st;
+
+			if (pp_state_read(l->v[i], &st) == 0 && st.netns &&
+			    self && st.netns != self) {
+				free(l->v[i]);
+				continue;
+			}
+			l->v[n++] = l->v[i];
+		}
+		l->n = n;
+	}
 	if (!l->n) {
-		pr_warn("ppguard is not attached to any interface (nothing in "
-			"%s/); see 'ppguard attach --help'\n",
+		pr_warn("ppguard is not attached to any interface of this "
+			"network namespace (see %s/ and 'ppguard attach "
+			"--help')\n",
 			PP_PIN_ROOT);
 		return -ENOENT;
 	}
