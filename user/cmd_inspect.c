@@ -981,15 +981,20 @@ static void print_conn(struct json_object *c)
 		printf("first captured bytes:");
 	}
 	if (a) {
+		/* after "then" or "first captured bytes:", a space */
+		const char *sp =
+			h || json_object_get_boolean(get(c, "midstream")) ? " "
+									  : "";
+
 		if (get_str(a, "sni"))
-			printf(" tls sni=%s", get_str(a, "sni"));
+			printf("%stls sni=%s", sp, get_str(a, "sni"));
 		else if (get_str(a, "request"))
-			printf(" http \"%s\"", get_str(a, "request"));
+			printf("%shttp \"%s\"", sp, get_str(a, "request"));
 		else if (get_str(a, "hex"))
-			printf(" %s %s", get_str(a, "class"),
+			printf("%s%s %s", sp, get_str(a, "class"),
 			       get_str(a, "hex"));
 		else
-			printf(" %s", get_str(a, "class"));
+			printf("%s%s", sp, get_str(a, "class"));
 	}
 	if (v) {
 		if (get_str(v, "reason"))
