@@ -226,7 +226,10 @@ void pp_autoblock_event(void *ctx, const struct pp_event *ev)
 	struct ab_node **slot, *n;
 	__u64 oldest;
 
+	/* Only enforced verdicts count: a port with action "log", or a dry
+	 * run (which forces "log"), observes and must not start blocking. */
 	if (!ab->cfg.enabled || !thr || ev->reason != PP_R_UNTRUSTED_HEADER ||
+	    ev->action == PP_ACT_LOG ||
 	    (ev->ip_family != 4 && ev->ip_family != 6))
 		return;
 	slot = find_slot(ab, ev->ip_family, ev->peer);

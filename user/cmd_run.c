@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "config.h"
 #include "daemon.h"
 #include "loader.h"
@@ -37,7 +39,7 @@
 
 const char run_help[] =
 	"-i IFACE [-c CONF] [--keep] [--events PATH|-|off] "
-	"[--metrics ADDR:PORT|off] [--mode tc|xdp]\n"
+	"[--metrics ADDR:PORT|off] [--mode tc|xdp] [--dry-run]\n"
 	"Attach and serve: JSON events, Prometheus metrics, autoblock.\n"
 	"\n"
 	"Attaches ppguard to IFACE as `ppguard attach` does (or adopts the\n"
@@ -73,6 +75,13 @@ const char run_help[] =
 	"      --mode tc|xdp       attach mode (default: the config's, else\n"
 	"                          the attachment's already there, else tc)\n"
 	"      --xdp-mode native|skb  XDP attach mode (as ppguard attach)\n"
+	"  -n, --dry-run           violations are logged, not enforced, "
+	"whatever\n"
+	"                          the config's dry_run says (also after "
+	"SIGHUP);\n"
+	"                          without it, [global] dry_run decides, and "
+	"a\n"
+	"                          reload with dry_run = no starts enforcing\n"
 	"  -h, --help              this help\n"
 	"\n"
 	"Events lost while no daemon ran are counted at start from the\n"
@@ -86,6 +95,9 @@ struct run {
 	const char *metrics_opt;    /* --metrics, NULL: from the config */
 	int mode_opt, xdp_mode_opt; /* --mode, --xdp-mode; -1: not given */
 	int keep;
+	int dry_run_opt; /* --dry-run */
+	int dry_run;	 /* what the config map says now */
+	int adopted;	 /* the attachment was there before this daemon */
 	struct pp_conf conf;
 	int have_conf;
 	const char *mode; /* "tc" | "xdp" */
@@ -149,6 +161,33 @@ static void ab_cfg(const struct pp_conf *c, struct pp_autoblock_cfg *out)
 
 /* ---- attach and detach: the attach command's code (loader.c) ---- */
 
+/* PP_CFG_DRY_RUN in iface's pinned config map (0 when not attached) */
+static int map_dry_run(const char *iface)
+{
+	struct pp_config cfg = {};
+	struct pp_maps m;
+	__u32 zero = 0;
+	int dry = 0;
+
+	if (pp_maps_open(iface, &m))
+		return 0;
+	if (!bpf_map_lookup_elem(m.config, &zero, &cfg))
+		dry = !!(cfg.flags & PP_CFG_DRY_RUN);
+	pp_maps_close(&m);
+	return dry;
+}
+
+static void say_dry_run(const struct run *r, const char *when)
+{
+	if (r->dry_run)
+		pr_warn("%sDRY RUN on %s: violations are logged (action "
+			"log), nothing is enforced%s\n",
+			when, r->iface,
+			r->dry_run_opt ? " (--dry-run)" : " (dry_run = yes)");
+	else
+		pr_info("%senforcing on %s (dry run off)\n", when, r->iface);
+}
+
 /*
  * Mode: --mode, else the config's mode =, else the mode of the attachment
  * already there (adopting it), else tc. pp_attach loads this binary's
@@ -176,10 +215,15 @@ static int run_attach(struct run *r)
 		xdp = st.xdp_mode;
 	o.mode = mode < 0 ? PP_MODE_TC : mode;
 	o.xdp_mode = xdp < 0 ? PP_XDP_NATIVE : xdp;
+	/* without a config the maps are kept as they are: the dry-run flag
+	 * too (pp_attach sets it from o.dry_run alone then) */
+	o.dry_run = r->dry_run_opt || (!r->have_conf && map_dry_run(r->iface));
 	err = pp_attach(&o, &res);
 	if (err)
 		return err;
+	r->dry_run = o.dry_run || (r->have_conf && r->conf.dry_run);
 	r->mode = pp_mode_str(o.mode);
+	r->adopted = res.reattached;
 	pr_info("%s: %s ppguard_%s (prog id %u)%s\n", r->iface,
 		res.reattached ? "adopted the attachment, now" : "attached",
 		r->mode, res.prog_id,
@@ -202,7 +246,8 @@ static int run_detach(struct run *r)
 /* SIGHUP: the maps.c diff (adds before removes, all or nothing) */
 static int run_apply(struct run *r, const struct pp_conf *next)
 {
-	return pp_maps_apply_conf(r->iface, next, next->dry_run, 0);
+	return pp_maps_apply_conf(r->iface, next,
+				  next->dry_run || r->dry_run_opt, 0);
 }
 
 /* ---- lost-event accounting ---- */
@@ -384,6 +429,10 @@ static void reload(struct run *r)
 	pp_conf_free(&r->conf);
 	r->conf = next;
 	r->have_conf = 1;
+	if (r->dry_run != (next.dry_run || r->dry_run_opt)) {
+		r->dry_run = next.dry_run || r->dry_run_opt;
+		say_dry_run(r, "SIGHUP: ");
+	}
 
 	ab_cfg(&r->conf, &abc);
 	if (pp_autoblock_configure(r->ab, &abc))
@@ -488,11 +537,13 @@ static int parse_args(struct run *r, int argc, char **argv)
 		{"metrics", required_argument, NULL, 'm'},
 		{"mode", required_argument, NULL, 'M'},
 		{"xdp-mode", required_argument, NULL, 'X'},
+		{"dry-run", no_argument, NULL, 'n'},
 		{},
 	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "i:c:ke:m:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:c:ke:m:n", opts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'i':
 			r->iface = optarg;
@@ -502,6 +553,9 @@ static int parse_args(struct run *r, int argc, char **argv)
 			break;
 		case 'k':
 			r->keep = 1;
+			break;
+		case 'n':
+			r->dry_run_opt = 1;
 			break;
 		case 'e':
 			r->events_opt = optarg;
@@ -552,7 +606,7 @@ int do_run(int argc, char **argv)
 		.xdp_mode_opt = -1,
 	};
 	struct pp_autoblock_cfg abc;
-	int attached = 0, created = 0, err;
+	int attached = 0, created = 0, serving = 0, err;
 	sigset_t set;
 
 	err = parse_args(&r, argc, argv);
@@ -625,6 +679,9 @@ int do_run(int argc, char **argv)
 			? (strcmp(events_path(&r), "-") ? events_path(&r)
 							: "stdout")
 			: "");
+	if (r.dry_run)
+		say_dry_run(&r, "");
+	serving = 1;
 	err = loop(&r);
 out:
 	metrics_stop(&r);
@@ -641,7 +698,13 @@ out:
 	pp_maps_close(&r.maps);
 	if (r.st_fd >= 0)
 		close(r.st_fd);
-	if (attached && !r.keep) {
+	if (attached && !r.keep && !serving && r.adopted) {
+		/* failed to start after adopting an attachment someone else
+		 * made: leave enforcement as it was */
+		pr_info("%s: ppguard stays attached (it was before this "
+			"daemon started)\n",
+			r.iface);
+	} else if (attached && !r.keep) {
 		/* the counts belonged to the maps that detach removes */
 		if (run_detach(&r) == 0)
 			pp_evstate_remove(r.iface);

@@ -1380,8 +1380,8 @@ int pp_detach(const char *iface)
 	have_st = state_read_dir(dir, &st) == 0;
 	if (have_st && st.netns && st.netns != pp_netns_self()) {
 		pr_warn("%s: ppguard was attached to %s from another network "
-			"namespace (net:[%llu]); detach it there (ip netns "
-			"exec NAME ppguard detach -i %s)\n",
+			"namespace (net:[%llu]); detach it there (nsenter "
+			"--net=/run/netns/NAME ppguard detach -i %s)\n",
 			iface, iface, (unsigned long long)st.netns, iface);
 		r = -EBUSY;
 		goto out;
