@@ -1136,7 +1136,9 @@ static void status_text(const struct status *s)
 		       pp_mode_str((int)s->st.mode), s->probe.prog_name,
 		       s->probe.prog_id);
 	if (s->dry_run)
-		printf("  *** DRY RUN: violations are logged, not enforced "
+		printf("  *** DRY RUN: violations are logged, not enforced; to "
+		       "enforce: dry_run = no and a reload (SIGHUP to ppguard "
+		       "run, or ppguard attach -c CONF without --dry-run) "
 		       "***\n");
 	if (s->have_state) {
 		time_str(s->st.attached_at, t1, sizeof(t1));
@@ -1150,10 +1152,11 @@ static void status_text(const struct status *s)
 	}
 	printf("  ports:       ");
 	for (i = 0; i < s->n_ports; i++)
-		printf(" %u (%s%s, %s)", s->ports[i].port,
+		printf(" %u (%s%s, %s%s)", s->ports[i].port,
 		       s->ports[i].pol.require ? "require, " : "",
 		       pp_versions_str(s->ports[i].pol.versions),
-		       pp_action_str(s->ports[i].pol.action));
+		       pp_action_str(s->ports[i].pol.action),
+		       s->dry_run ? " -> log: dry run" : "");
 	printf("%s\n", s->n_ports ? "" : " none (nothing is protected)");
 	printf("  trust:        %zu IPv4, %zu IPv6 prefixes; deny_client: "
 	       "%zu IPv4, %zu IPv6; blocked: %zu IPv4, %zu IPv6\n",
@@ -1267,6 +1270,13 @@ static struct json_object *status_json(const struct status *s)
 		json_object_object_add(y, "action",
 				       json_object_new_string(pp_action_str(
 					       s->ports[i].pol.action)));
+		/* what violations get now: "log" while a dry run is on */
+		json_object_object_add(
+			y, "effective_action",
+			json_object_new_string(
+				s->dry_run ? pp_action_str(PP_ACT_LOG)
+					   : pp_action_str(
+						     s->ports[i].pol.action)));
 		json_object_object_add(
 			y, "slot", json_object_new_int(s->ports[i].pol.slot));
 		json_object_array_add(x, y);

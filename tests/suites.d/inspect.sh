@@ -40,6 +40,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ppg$$-inspect.XXXXXX")
 topo_prefix=
 pids=()
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
@@ -169,7 +170,11 @@ fi
 inspect --json -c "$tmp/t1.conf" --dry-run "$fx/mixed.pcap"
 jcheck "--dry-run: every violation is logged, exit 0" "$tmp/out.json" \
 	'd["config"]["dry_run"] and V("198.18.0.2:40011") == ("missing_header", "log") and V("198.18.0.66:40004") == ("untrusted_header", "log") and all("dry run" in w["message"] for w in d["would_stop"])'
-[ "$rc" -eq 0 ] && pass "--dry-run: exit status 0" || fail "--dry-run: exit status 0" "rc=$rc"
+if [ "$rc" -eq 0 ]; then
+	pass "--dry-run: exit status 0"
+else
+	fail "--dry-run: exit status 0" "rc=$rc"
+fi
 
 sed 's/^\[port 80\]$/[port 80]\nversions = v2/' "$tmp/t1.conf" >"$tmp/v2only.conf"
 inspect --json -c "$tmp/v2only.conf" "$fx/mixed.pcap"
@@ -221,11 +226,17 @@ else
 fi
 : >"$tmp/empty.pcap"
 inspect "$tmp/empty.pcap"
-[ "$rc" -eq 65 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
-	pass "empty file: one line, exit 65" || fail "empty file: one line, exit 65" "rc=$rc $(cat "$tmp/err")"
+if [ "$rc" -eq 65 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+	pass "empty file: one line, exit 65"
+else
+	fail "empty file: one line, exit 65" "rc=$rc $(cat "$tmp/err")"
+fi
 inspect "$tmp/missing.pcap"
-[ "$rc" -eq 66 ] && grep -q "cannot open .*missing.pcap: No such file" "$tmp/err" &&
-	pass "missing file: exit 66" || fail "missing file: exit 66" "rc=$rc $(cat "$tmp/err")"
+if [ "$rc" -eq 66 ] && grep -q "cannot open .*missing.pcap: No such file" "$tmp/err"; then
+	pass "missing file: exit 66"
+else
+	fail "missing file: exit 66" "rc=$rc $(cat "$tmp/err")"
+fi
 head -c 3000 "$fx/mixed.pcap" >"$tmp/cut.pcap"
 inspect --json "$tmp/cut.pcap"
 if [ "$rc" -eq 0 ] && grep -q "ends inside a packet record" "$tmp/err"; then
