@@ -298,6 +298,9 @@ static int render(const struct pp_metrics_src *src, struct gauges *cache,
 	head(f, "ppguard_autoblocked", "gauge",
 	     "Sources blocked now (blocked4/6 entries not yet expired).");
 	gauge(f, src, "ppguard_autoblocked", g.blocked);
+	head(f, "ppguard_dry_run", "gauge",
+	     "1 while a dry run is on: violations are logged, not enforced.");
+	gauge(f, src, "ppguard_dry_run", !!(cfg.flags & PP_CFG_DRY_RUN));
 	head(f, "ppguard_build_info", "gauge",
 	     "Version of ppguard and the attach mode; always 1.");
 	fputs("ppguard_build_info{", f);

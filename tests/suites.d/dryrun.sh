@@ -191,8 +191,10 @@ pg detach -i "$SRV_IF" >/dev/null 2>&1 || true
 
 # ---- ppguard run: dry run, then SIGHUP with dry_run = no ----
 cp "$tmp/dry.conf" "$tmp/run.conf"
+mport=$((20000 + RANDOM % 20000))
 nsenter --net="/run/netns/$NS_SRV" "$bin" run -i "$SRV_IF" -c "$tmp/run.conf" \
-	--events "$tmp/events.json" --metrics off >"$tmp/run.out" 2>"$tmp/run.log" &
+	--events "$tmp/events.json" --metrics "127.0.0.1:$mport" \
+	>"$tmp/run.out" 2>"$tmp/run.log" &
 runpid=$!
 for _ in $(seq 1 100); do
 	grep -q "running on" "$tmp/run.log" && break
@@ -202,6 +204,17 @@ if grep -q "DRY RUN on $SRV_IF" "$tmp/run.log"; then
 	pass "ppguard run says DRY RUN when the config asks for it"
 else
 	fail "ppguard run says DRY RUN" "$(cat "$tmp/run.log")"
+fi
+# dry_run_metric: the ppguard_dry_run sample of the daemon's metrics
+dry_run_metric() {
+	ip netns exec "$NS_SRV" curl -s -m 3 "http://127.0.0.1:$mport/metrics" |
+		sed -n 's/^ppguard_dry_run{iface="'"$SRV_IF"'"} //p'
+}
+m=$(dry_run_metric)
+if [ "$m" = 1 ]; then
+	pass "metrics: ppguard_dry_run is 1"
+else
+	fail "metrics: ppguard_dry_run is 1" "got '$m'"
 fi
 status_json
 prog1=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))[0]; print(d["prog_id"], d.get("attach_count"))' "$tmp/st.json")
@@ -245,6 +258,12 @@ if grep -q "SIGHUP: enforcing on $SRV_IF" "$tmp/run.log" &&
 	pass "SIGHUP with dry_run = no: enforcing, same program and attach count ($prog2): not re-attached"
 else
 	fail "SIGHUP with dry_run = no: enforcing without a re-attach" "$prog1 / $prog2 $(tail -5 "$tmp/run.log")"
+fi
+m=$(dry_run_metric)
+if [ "$m" = 0 ]; then
+	pass "metrics: ppguard_dry_run is 0 after the reload"
+else
+	fail "metrics: ppguard_dry_run is 0 after the reload" "got '$m'"
 fi
 rc=$(forge 80 203.0.113.11)
 if [ "$rc" = 2 ] && ev_has untrusted_header drop; then
