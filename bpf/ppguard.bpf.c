@@ -162,7 +162,9 @@ struct pp_pkt {
 	__u8 flags;	/* TCP flags byte */
 	__u8 frag;	/* enum pp_frag */
 	__u8 tiny_frag; /* first fragment too short for a TCP header */
-	__u8 _pad;
+	__u8 opaque;	/* TCP, maybe, but its header cannot be read */
+	__u16 urg_ptr;	/* urgent pointer, host order (URG set) */
+	__u16 _pad;
 };
 
 #define TCPF_FIN 0x01
@@ -170,6 +172,7 @@ struct pp_pkt {
 #define TCPF_RST 0x04
 #define TCPF_PSH 0x08
 #define TCPF_ACK 0x10
+#define TCPF_URG 0x20
 
 struct cursor {
 	void *pos;
@@ -262,12 +265,12 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pp_pkt *p,
 		case IPPROTO_ROUTING:
 		case IPPROTO_DSTOPTS:
 			if ((void *)(oh + 1) > c->end)
-				return 0;
+				goto opaque;
 			hlen = (oh->hdrlen + 1) * 8;
 			break;
 		case IPPROTO_AH:
 			if ((void *)(oh + 1) > c->end)
-				return 0;
+				goto opaque;
 			hlen = (oh->hdrlen + 2) * 4;
 			break;
 		case IPPROTO_FRAGMENT: {
@@ -280,7 +283,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pp_pkt *p,
 			__u16 off;
 
 			if ((void *)(fh + 1) > c->end)
-				return 0;
+				goto opaque;
 			off = bpf_ntohs(fh->frag_off);
 			if (off & 0xFFF8)
 				p->frag = PP_FRAG_LATER;
@@ -298,9 +301,30 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pp_pkt *p,
 		nexthdr = oh->nexthdr;
 		c->pos += hlen;
 		if (c->pos > c->end)
-			return 0;
+			goto opaque;
 	}
-	return nexthdr == IPPROTO_TCP ? IPPROTO_TCP : 0;
+	switch (nexthdr) {
+	case IPPROTO_TCP:
+		return IPPROTO_TCP;
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case IPPROTO_FRAGMENT:
+		break; /* a longer chain than parsed */
+	default:
+		return 0;
+	}
+opaque:
+	/* Linux walks any number of extension headers of any length to the
+	 * TCP header: a chain this walk gives up on (more than PP_MAX_EXTHDR
+	 * headers, or past the bytes that can be read) may still carry a
+	 * forged header (seven destination options headers in front of one
+	 * reached nginx). The caller drops it unless the source is trusted. A
+	 * later fragment's chain is not a chain: it passes as before. */
+	if (p->frag != PP_FRAG_LATER)
+		p->opaque = 1;
+	return 0;
 }
 
 /* 0: TCP packet parsed into *p; -1: not for us. */
@@ -327,7 +351,7 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	else
 		return -1;
 	if (r != IPPROTO_TCP)
-		return -1;
+		return p->opaque ? 0 : -1;
 	if (p->frag == PP_FRAG_LATER)
 		return 0; /* no TCP header in this one */
 	th = c.pos;
@@ -337,7 +361,9 @@ static __always_inline int parse_packet(void *data, void *data_end,
 			p->tiny_frag = 1;
 			return 0;
 		}
-		return -1;
+		/* past the bytes that can be read (TC: beyond the pull) */
+		p->opaque = 1;
+		return 0;
 	}
 	p->sport = bpf_ntohs(th->source);
 	p->dport = bpf_ntohs(th->dest);
@@ -348,7 +374,8 @@ static __always_inline int parse_packet(void *data, void *data_end,
 			p->tiny_frag = 1;
 			return 0;
 		}
-		return -1;
+		p->opaque = 1;
+		return 0;
 	}
 	doff = th->doff * 4;
 	if (doff < sizeof(*th) || doff > l3_len)
@@ -358,6 +385,8 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	p->pay_len = l3_len - doff;
 	p->seq = bpf_ntohl(th->seq);
 	p->flags = ((__u8 *)th)[13];
+	if (p->flags & TCPF_URG)
+		p->urg_ptr = bpf_ntohs(th->urg_ptr);
 	return 0;
 }
 
@@ -678,6 +707,46 @@ static __always_inline void judge_untrusted(struct pp_buf *buf, __u32 len,
 }
 
 /*
+ * A segment that would make the receiver's stream differ from the bytes
+ * judged: dropped, and reported once per flow (prefix_mismatch); the flow
+ * stays as it was.
+ */
+static __always_inline int mismatch(struct pp_ctx *c, struct pp_flow *f)
+{
+	count(PP_STAT_MISC(PP_MISC_OOO_DROPPED));
+	if (f->flags & PP_FF_MISMATCH)
+		return PP_V_DROP;
+	f->flags |= PP_FF_MISMATCH;
+	count(PP_STAT_CONN(c->pol->slot & (PP_PORT_SLOTS - 1),
+			   PP_R_PREFIX_MISMATCH, PP_ACT_DROP));
+	emit(c->p, c->hook, c->ifindex, PP_R_PREFIX_MISMATCH, PP_ACT_DROP, f,
+	     NULL, NULL);
+	return PP_V_DROP;
+}
+
+/*
+ * TCP urgent data. Unless the socket sets SO_OOBINLINE (nginx and HAProxy
+ * do not), the receiver takes the urgent byte out of the stream: Linux's is
+ * at seq + urg_ptr - 1 (seq + urg_ptr with tcp_stdurg), and a pointer may
+ * aim at a byte still to come (even from a pure ACK) or, before the socket
+ * acknowledged them, at bytes received but not read. One urgent "X" before
+ * "PROXY ..." and the application reads a header where the data path
+ * judged "X...": no header. Does the urgent byte of this segment possibly
+ * fall in stream offsets [0, win)? isn: the flow's.
+ */
+static __always_inline int urgent_in(struct pp_pkt *p, __u32 isn, __u32 win)
+{
+	__s32 u;
+
+	if (!(p->flags & TCPF_URG))
+		return 0;
+	u = (__s32)(p->seq - (isn + 1)) + (__s32)p->urg_ptr;
+	if (p->urg_ptr)
+		u--;
+	return u < (__s32)win;
+}
+
+/*
  * New payload of an undecided flow. The stream offset of the segment is
  * seq - (ISN + 1). Bytes already seen must match what was seen before (a
  * retransmission that disagrees is dropped); a segment that leaves a gap
@@ -727,18 +796,8 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 		olen = ((olen - 1) & (PP_PREFIX_LEN - 1)) + 1;
 		if (load_payload(c, p->pay_off + pstart, s->spill.b, olen))
 			return PP_V_PASS;
-		if (pp_prefix_differs(&s->spill, &s->buf, ostart, olen)) {
-			count(PP_STAT_MISC(PP_MISC_OOO_DROPPED));
-			if (f->flags & PP_FF_MISMATCH)
-				return PP_V_DROP;
-			/* reported once per flow, the flow stays open */
-			f->flags |= PP_FF_MISMATCH;
-			count(PP_STAT_CONN(c->pol->slot & (PP_PORT_SLOTS - 1),
-					   PP_R_PREFIX_MISMATCH, PP_ACT_DROP));
-			emit(p, c->hook, c->ifindex, PP_R_PREFIX_MISMATCH,
-			     PP_ACT_DROP, f, NULL, NULL);
-			return PP_V_DROP;
-		}
+		if (pp_prefix_differs(&s->spill, &s->buf, ostart, olen))
+			return mismatch(c, f);
 	}
 	if (skip >= p->pay_len)
 		return PP_V_PASS; /* nothing new: a plain retransmission */
@@ -811,10 +870,23 @@ static __always_inline int stateless(struct pp_ctx *c)
 	int r;
 
 	count(PP_STAT_MISC(PP_MISC_MIDSTREAM));
-	if (!p->pay_len || (peer_class(&p->key) & PP_PEER_TRUSTED))
+	if (!p->pay_len && !(p->flags & TCPF_URG))
+		return PP_V_PASS;
+	if (peer_class(&p->key) & PP_PEER_TRUSTED)
 		return PP_V_PASS;
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
+		return PP_V_PASS;
+	if (p->flags & TCPF_URG) {
+		/* Where the stream starts is unknown, so is where its urgent
+		 * byte falls ("X" urgent, then "PROXY ..."): an untrusted
+		 * peer's urgent pointer never reaches the socket. No entry:
+		 * the flow stays stateless. */
+		__builtin_memset(&s->flow, 0, sizeof(s->flow));
+		s->flow.flags = PP_FF_MIDSTREAM;
+		return mismatch(c, &s->flow);
+	}
+	if (!p->pay_len)
 		return PP_V_PASS;
 	n = p->pay_len > PP_V2_SIG_LEN ? PP_V2_SIG_LEN : p->pay_len;
 	n = ((n - 1) & (PP_PREFIX_LEN - 1)) + 1;
@@ -897,6 +969,14 @@ static __always_inline int pp_core(struct pp_ctx *c)
 	}
 
 	f = bpf_map_lookup_elem(&flows, &p->key);
+	/* An urgent byte among the bytes a verdict rests on (the judged
+	 * prefix of a decided flow, the window of an undecided one) would
+	 * make the application read other bytes than the ones judged. */
+	if (f && (p->flags & TCPF_URG) && f->state != PP_FS_BLOCKED &&
+	    !(p->flags & (TCPF_SYN | TCPF_RST)) &&
+	    urgent_in(p, f->isn,
+		      f->state == PP_FS_PASS ? f->have : PP_PREFIX_LEN))
+		return mismatch(c, f);
 	if (f && f->state == PP_FS_PASS &&
 	    !(p->flags & (TCPF_SYN | TCPF_RST))) {
 		count(PP_STAT_PATH(PP_PATH_FLOW_HIT));
@@ -1029,18 +1109,21 @@ int ppguard_tc(struct __sk_buff *skb)
 	__u32 linear = skb->data_end - skb->data;
 	int v;
 
-	if (pp_pkt_tc(skb, &p)) {
+	if (pp_pkt_tc(skb, &p) || p.opaque) {
 		/* Headers not in the linear area (rare): pull and retry. */
 		if (skb->len > linear &&
 		    !bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256)) {
 			__builtin_memset(&p, 0, sizeof(p));
 			if (pp_pkt_tc(skb, &p))
 				goto fast;
-		} else {
+		} else if (!p.opaque) {
 			goto fast;
 		}
 	}
-	if (p.tiny_frag) {
+	/* A TCP header that cannot be read (a tiny first fragment, an IPv6
+	 * header chain longer than the walk): its port is unknown, so it is
+	 * dropped unless the source is trusted. */
+	if (p.tiny_frag || p.opaque) {
 		if (peer_class(&p.key) & PP_PEER_TRUSTED)
 			return TC_ACT_OK;
 		count(PP_STAT_PATH(PP_PATH_DROPPED));
@@ -1103,7 +1186,7 @@ int ppguard_xdp(struct xdp_md *ctx)
 		count(PP_STAT_PATH(PP_PATH_FAST));
 		return XDP_PASS;
 	}
-	if (p.tiny_frag) {
+	if (p.tiny_frag || p.opaque) {
 		if (peer_class(&p.key) & PP_PEER_TRUSTED)
 			return XDP_PASS;
 		count(PP_STAT_PATH(PP_PATH_DROPPED));
