@@ -55,6 +55,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 fi
 
+# Kubernetes manifest validation (tests/suites.d/k8s.sh): the schema models
+# from npm (tests/k8s/npm-packages.txt), project-local under build/k8s, never
+# committed. Without npm the suite says SKIP.
+k8s_root=$(cd "$(dirname "$0")/.." && pwd)
+if command -v npm >/dev/null 2>&1 &&
+	[ ! -d "$k8s_root/build/k8s/node_modules/kubernetes-models" ]; then
+	mapfile -t k8s_pkgs < <(grep -v '^#' "$k8s_root/tests/k8s/npm-packages.txt")
+	echo "install-deps: npm install --prefix build/k8s ${k8s_pkgs[*]}"
+	npm install --prefix "$k8s_root/build/k8s" --no-audit --no-fund \
+		--loglevel=error "${k8s_pkgs[@]}" >/tmp/ppguard-npm.log 2>&1 ||
+		echo "install-deps: npm install failed (log: /tmp/ppguard-npm.log); the k8s suite will fail" >&2
+fi
+
 # bpffs is needed by attach/pin; mount it when absent.
 if ! mountpoint -q /sys/fs/bpf 2>/dev/null; then
 	mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
