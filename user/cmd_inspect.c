@@ -305,6 +305,7 @@ static struct json_object *conn_json(const struct pp_insp_conn *c, int judged)
 	add_bool(st, "snaplen_cut", c->snap_cut);
 	add_bool(st, "gap", c->gap);
 	add_bool(st, "conflict", c->conflict);
+	add_bool(st, "urgent", c->urgent);
 	add(o, "stream", st);
 	add_str(o, "first", pp_insp_kind_str(c->kind));
 	add(o, "header", c->kind == PP_INSP_PROXY ? header_json(c) : NULL);
@@ -658,7 +659,7 @@ static struct json_object *capture_json(const struct pp_insp *in)
 static void notes_add(struct json_object *notes, const struct pp_insp *in,
 		      const struct pp_insp_policy *pol)
 {
-	size_t i, mid = 0, cut = 0, gap = 0, guess = 0, conf = 0;
+	size_t i, mid = 0, cut = 0, gap = 0, guess = 0, conf = 0, urg = 0;
 	char buf[512];
 
 	for (i = 0; i < in->n; i++) {
@@ -669,6 +670,7 @@ static void notes_add(struct json_object *notes, const struct pp_insp *in,
 		gap += c->gap && !c->snap_cut;
 		guess += c->guessed;
 		conf += c->conflict;
+		urg += c->urgent;
 	}
 	if (in->cap.file_truncated) {
 		snprintf(buf, sizeof(buf),
@@ -708,6 +710,15 @@ static void notes_add(struct json_object *notes, const struct pp_insp *in,
 			 "different content (the kernel drops such a segment: "
 			 "prefix_mismatch)",
 			 conf, conf == 1 ? "" : "s");
+		json_object_array_add(notes, json_object_new_string(buf));
+	}
+	if (urg) {
+		snprintf(buf, sizeof(buf),
+			 "%zu connection%s sent TCP urgent data among the "
+			 "first bytes: the kernel drops such a segment "
+			 "(prefix_mismatch), as the receiver would take the "
+			 "urgent byte out of the bytes judged; left out here",
+			 urg, urg == 1 ? "" : "s");
 		json_object_array_add(notes, json_object_new_string(buf));
 	}
 	if (in->cap.fragments) {

@@ -30,11 +30,12 @@ struct pp_conf;
 struct pp_insp_seg {
 	__u64 ts_us;
 	__u32 seq;
-	__u32 len;    /* payload length (from the IP header) */
-	__u32 caplen; /* payload bytes in the capture (snaplen) */
-	__u32 pkt;    /* packet number in the capture, from 1 */
-	__u8 flags;   /* TCP flags byte */
-	__u8 *data;   /* caplen bytes, or NULL when not kept */
+	__u32 len;     /* payload length (from the IP header) */
+	__u32 caplen;  /* payload bytes in the capture (snaplen) */
+	__u32 pkt;     /* packet number in the capture, from 1 */
+	__u8 flags;    /* TCP flags byte */
+	__u16 urg_ptr; /* urgent pointer (URG set) */
+	__u8 *data;    /* caplen bytes, or NULL when not kept */
 };
 
 /* What the client's first bytes are */
@@ -94,6 +95,7 @@ struct pp_insp_conn {
 	int snap_cut; /* the stream stops where snaplen cut a packet */
 	int gap;      /* ... or where bytes are missing from the capture */
 	int conflict; /* a retransmission carried other bytes */
+	int urgent;   /* urgent data among the first bytes (dropped) */
 	int kind;     /* enum pp_insp_kind */
 	int r;	      /* pp_parse result over stream[0..have) */
 	struct pp_hdr h;

@@ -81,6 +81,18 @@ static int seg_merge(struct pp_insp_conn *c, const struct pp_insp_seg *s,
 	return 1;
 }
 
+/* bpf/ppguard.bpf.c urgent_in(): may this segment's urgent byte (Linux:
+ * seq + urg_ptr - 1) fall in the first PP_PREFIX_LEN bytes? */
+static int urgent_in(const struct pp_insp_seg *s, __s64 off)
+{
+	__s64 u;
+
+	if (!(s->flags & 0x20)) /* URG */
+		return 0;
+	u = off + s->urg_ptr - (s->urg_ptr ? 1 : 0);
+	return u < PP_PREFIX_LEN;
+}
+
 static int reassemble(struct pp_insp_conn *c)
 {
 	char *used;
@@ -103,6 +115,14 @@ static int reassemble(struct pp_insp_conn *c)
 				continue;
 			if (off + (__s64)s->len <= 0) {
 				used[i] = 1; /* all before the stream */
+				continue;
+			}
+			if (urgent_in(s, off)) {
+				/* the kernel drops it (prefix_mismatch): the
+				 * receiver would take the urgent byte out of
+				 * the bytes judged */
+				used[i] = 1;
+				c->urgent = 1;
 				continue;
 			}
 			r = seg_merge(c, s, off);

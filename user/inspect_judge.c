@@ -148,8 +148,8 @@ static void judge_midstream(const struct pp_insp_policy *p,
 		struct pp_judgement j = {0};
 		__u32 n = s->caplen < PP_V2_SIG_LEN ? s->caplen : PP_V2_SIG_LEN;
 
-		if (!n)
-			continue;
+		if (!n || (s->flags & 0x20))
+			continue; /* URG: dropped, no decision (mismatch) */
 		pp_judge_stateless(
 			pp_detect((const struct pp_buf *)s->data, 0, n), &j);
 		if (j.decided) {
@@ -226,7 +226,11 @@ void pp_insp_judge(const struct pp_insp_policy *p, struct pp_insp_conn *c)
 	}
 	if (v->judged)
 		return; /* a trusted header, nothing after it yet */
-	if (!c->have)
+	if (c->urgent)
+		v->note =
+			"TCP urgent data in the first bytes: the kernel drops "
+			"those segments (prefix_mismatch), undecided";
+	else if (!c->have)
 		v->note = c->nsegs ? "the stream's first bytes are not in the "
 				     "capture: undecided"
 				   : "the client sent no data: no decision";

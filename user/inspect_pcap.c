@@ -44,6 +44,7 @@ struct pkt {
 	__u16 sport, dport;
 	__u32 seq, ack;
 	__u8 flags;
+	__u16 urg_ptr;
 	__u16 vlan;
 	const __u8 *pay;
 	__u32 paylen; /* from the IP length */
@@ -241,6 +242,7 @@ static int ip_decode(__u16 proto, const __u8 *p, __u32 n, struct pkt *k)
 	k->seq = rd32(p + 4);
 	k->ack = rd32(p + 8);
 	k->flags = p[13];
+	k->urg_ptr = rd16(p + 18);
 	k->pay = p + doff;
 	k->paylen = l3len - doff;
 	k->caplen = n - doff < k->paylen ? n - doff : k->paylen;
@@ -428,6 +430,7 @@ static int seg_add(struct pp_insp_conn *c, const struct pkt *k, __u32 seq)
 	s->caplen = keep;
 	s->pkt = k->no;
 	s->flags = k->flags;
+	s->urg_ptr = k->urg_ptr;
 	if (keep) {
 		s->data = malloc(keep);
 		if (!s->data)

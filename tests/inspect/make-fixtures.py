@@ -18,6 +18,8 @@ Fixtures (server 198.18.0.100, balancer 198.18.0.2, attacker 198.18.0.66):
   sll.pcap          Linux cooked v1 (tcpdump -i any, old libpcap): v1 + HTTP.
   sll2.pcap         Linux cooked v2 (tcpdump -i any): v2 + TLS.
   snaplen.pcap      snaplen 80: a v2 header with a long TLV cut short.
+  urgent.pcap       the attacker's "X" as TCP urgent data before "PROXY ...",
+                    then a plain request on another connection.
 """
 import os
 import struct
@@ -116,9 +118,11 @@ class Conv:
         self.pkt(True, "A", self.isn + 1 + len(data), self.sisn + 1)
         self.cseq = self.isn + 1 + len(data)
 
-    def send(self, data, at=None):
+    def send(self, data, at=None, urg=0):
         seq = self.cseq if at is None else self.isn + 1 + at
-        self.pkt(True, "PA", seq, self.sisn + 1, data)
+        p = self.pkt(True, "PAU" if urg else "PA", seq, self.sisn + 1, data)
+        if urg:
+            p[TCP].urgptr = urg
         if at is None:
             self.cseq += len(data)
 
@@ -285,6 +289,19 @@ def snaplen(path):
             f.write(raw[:cut])
 
 
+def urgent(path):
+    out = []
+    c = Conv(out, ATK4, 44001, SRV4, 80, 51000, eth)
+    c.syn()
+    c.send(b"XPROXY TCP4 203.0.113.5 198.18.0.100 1 80\r\n" + http(), urg=1)
+    c.close()
+    c = Conv(out, ATK4, 44002, SRV4, 80, 52000, eth)
+    c.syn()
+    c.send(http())
+    c.close()
+    wrpcap_list(path, out, linktype=1)
+
+
 def wrpcap_list(path, pkts, linktype):
     w = PcapWriter(path, linktype=linktype)
     for p in pkts:
@@ -300,6 +317,7 @@ def main():
     cooked(os.path.join(outdir, "sll.pcap"), sll, 113)
     cooked(os.path.join(outdir, "sll2.pcap"), sll2, 276)
     snaplen(os.path.join(outdir, "snaplen.pcap"))
+    urgent(os.path.join(outdir, "urgent.pcap"))
 
 
 if __name__ == "__main__":

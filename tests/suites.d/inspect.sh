@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # ppguard inspect: the checked-in fixtures (tests/inspect/, made by
 # make-fixtures.py: every header shape, VLAN + IPv6 + pcapng, Linux cooked
-# v1/v2, a snaplen cut), broken captures (one-line error, exit status), and
+# v1/v2, a snaplen cut, TCP urgent data), broken captures (one-line error, exit status), and
 # captures this suite makes itself with tcpdump in the e2e topology
 # (scripts/topology.sh): the client through HAProxy v1 (lb:8080), v2
 # (lb:8081), TLS (lb:8443), without a header (lb:8082), the balancer's LOCAL
@@ -205,6 +205,10 @@ jcheck "Linux cooked v2 (LINUX_SLL2): v2 header then TLS" "$tmp/out.json" \
 inspect --json -c "$tmp/t1.conf" "$fx/snaplen.pcap"
 jcheck "snaplen 80: the cut header is reported incomplete, no verdict is claimed" "$tmp/out.json" \
 	'd["capture"]["snaplen"] == 80 and d["capture"]["cut_by_snaplen"] >= 1 and C("198.18.0.2:43001")["stream"]["snaplen_cut"] and C("198.18.0.2:43001")["header"]["truncated"] and V("198.18.0.2:43001") == (None, None) and "snaplen" in C("198.18.0.2:43001")["verdict"]["note"] and any("snaplen" in x for x in d["notes"])'
+
+inspect --json -c "$tmp/t1.conf" "$fx/urgent.pcap"
+jcheck "TCP urgent data before a forged header: left out as the kernel drops it (prefix_mismatch), no verdict claimed" "$tmp/out.json" \
+	'C("198.18.0.66:44001")["stream"]["urgent"] and V("198.18.0.66:44001") == (None, None) and "urgent" in C("198.18.0.66:44001")["verdict"]["note"] and V("198.18.0.66:44002") == ("no_header", "pass") and any("urgent" in x for x in d["notes"])'
 
 "$bin" inspect -l -c "$tmp/t1.conf" "$fx/mixed.pcap" >"$tmp/text" 2>&1 || true
 if grep -q '^198.18.0.100:443: 3 connections  \[port 443: require yes, versions v2, action reset\]' "$tmp/text" &&
