@@ -110,3 +110,8 @@ $(BUILD)/tests/veth_attach: tests/bpf/veth_attach.c $(BUILD)/ppguard.skel.h \
 	$(CC) $(USER_CFLAGS) $(shell $(PKG_CONFIG) --cflags libbpf) -o $@ $< \
 		$(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
 TEST_BINS += $(BUILD)/tests/veth_attach
+
+# Fault suite (tests/suites.d/faults.sh): raw-socket SYN / SYN+data sender
+$(BUILD)/tests/synflood: tests/faults/synflood.c | $(BUILD)/tests
+	$(CC) $(USER_CFLAGS) -o $@ $<
+TEST_BINS += $(BUILD)/tests/synflood
