@@ -8,12 +8,14 @@
 # Usage: scripts/vmtest.sh [--kernel K]... [-- COMMAND [ARG...]]
 #   --kernel K   6.1, 6.12 or another run-on-kernel.sh label (repeatable;
 #                default: 6.1 and 6.12)
-#   COMMAND      default: tests/run.sh with every BPF suite (bpf-*)
+#   COMMAND      default: tests/kernel/in-vm.sh (the BPF suites bpf-datapath
+#                and bpf-parse, then a veth attach test of the CLI)
 # Environment: VMTEST_RUNNER (path to run-on-kernel.sh), VMTEST_TIMEOUT
 # (seconds per kernel, default 900), PPG_BPF_MUTATIONS (default 5000 here:
 # the VM emulates the CPU and is slow).
 # Exit status: 0 when the command passed on every kernel, or when no runner
 # is available (it says so and skips); 1 when it failed on some kernel.
+# At the end, one line per kernel with the verified_insns the tests printed.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,15 +51,7 @@ done
 if [ $# -gt 0 ]; then
 	cmd=("$@")
 else
-	suites=()
-	for s in tests/suites.d/bpf-*.sh; do
-		[ -e "$s" ] && suites+=("$(basename "$s" .sh)")
-	done
-	if [ ${#suites[@]} -eq 0 ]; then
-		echo "vmtest: no BPF suite in tests/suites.d (bpf-*.sh)" >&2
-		exit 1
-	fi
-	cmd=("$root/tests/run.sh" "${suites[@]}")
+	cmd=("$root/tests/kernel/in-vm.sh")
 fi
 
 runner=${VMTEST_RUNNER:-$root/../shared/tools/run-on-kernel.sh}
@@ -73,18 +67,34 @@ fi
 
 export PPG_BPF_MUTATIONS=${PPG_BPF_MUTATIONS:-5000}
 export PPG_ROOT=$root
+log=$(mktemp "${TMPDIR:-/tmp}/vmtest.XXXXXX")
+trap 'rm -f "$log"' EXIT
 failed=()
+summary=()
 for k in "${kernels[@]}"; do
 	echo "# vmtest: kernel $k: ${cmd[*]}"
-	rc=0
+	set +e
 	"$runner" --install-deps --kernel "$k" \
-		--timeout "${VMTEST_TIMEOUT:-900}" -- "${cmd[@]}" || rc=$?
+		--timeout "${VMTEST_TIMEOUT:-900}" -- "${cmd[@]}" 2>&1 |
+		tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
 	if [ "$rc" -ne 0 ]; then
 		echo "# vmtest: kernel $k: failed (exit status $rc)"
 		failed+=("$k")
 	else
 		echo "# vmtest: kernel $k: passed"
 	fi
+	# "# verified_insns NAME=N" (test_datapath), "# NAME verified_insns=N"
+	# (test_parse_bpf)
+	kver=$(grep -m1 -o '^# kernel [^ ]*' "$log" | cut -d' ' -f3 || true)
+	insns=$(grep -oE '^# (verified_insns [a-z_]+=[0-9]+|[a-z_]+ verified_insns=[0-9]+)' "$log" |
+		sed -E 's/^# //; s/verified_insns ([a-z_]+)=/\1=/; s/ verified_insns=/=/' |
+		awk '!seen[$0]++' | tr '\n' ' ' || true)
+	summary+=("$k (${kver:-?}): ${insns:-none printed}")
+done
+for l in "${summary[@]}"; do
+	echo "# vmtest: verified_insns on $l"
 done
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "vmtest: failed on kernel(s) ${failed[*]}" >&2
