@@ -370,10 +370,10 @@ static __always_inline int parse_packet(void *data, void *data_end,
 	p->key.peer_port = th->source;
 	p->key.local_port = th->dest;
 	if ((void *)(th + 1) > data_end || l3_len < sizeof(*th)) {
-		if (p->frag == PP_FRAG_FIRST) {
-			p->tiny_frag = 1;
+		/* a first fragment with the ports but not the whole TCP
+		 * header: its port decides, as for any first fragment */
+		if (p->frag == PP_FRAG_FIRST)
 			return 0;
-		}
 		p->opaque = 1;
 		return 0;
 	}
@@ -596,8 +596,9 @@ static __always_inline int decide(struct pp_ctx *c, struct pp_flow *f,
 		f->reason = reason;
 		f->action = action;
 		f->decided_ns = bpf_ktime_get_ns();
+		if (h)
+			f->version = h->version; /* also of a forged one */
 		if (h && h->result == PP_RES_HEADER) {
-			f->version = h->version;
 			f->command = h->command;
 			f->family = h->family;
 			f->src_port = h->src_port;
@@ -644,42 +645,19 @@ static __always_inline int load_payload(struct pp_ctx *c, __u32 off, void *dst,
  */
 static __always_inline void judge_trusted(struct pp_ctx *c, struct pp_flow *f,
 					  struct pp_buf *buf, __u32 len,
-					  struct pp_hdr *h,
+					  struct pp_hdr *h, int final,
 					  struct pp_judgement *j)
 {
 	__u32 pflags = len >= PP_PREFIX_LEN ? PP_PF_TRUNC_OK : 0;
 	int r;
 
-	if (f->state == PP_FS_WATCH) {
-		/* header accepted earlier; only a stacked one is left */
-		pp_judge_watch(pp_detect(buf, f->hdr_len, len), j);
-		if (j->decided) {
-			/* decide() copies h into the flow: give it the
-			 * accepted header's tuple, not zeros */
-			__builtin_memset(h, 0, sizeof(*h));
-			h->version = f->version;
-			h->command = f->command;
-			h->family = f->family;
-			h->src_port = f->src_port;
-			h->dst_port = f->dst_port;
-			h->hdr_len = f->hdr_len;
-			__builtin_memcpy(h->src_addr, f->src_addr, 16);
-			__builtin_memcpy(h->dst_addr, f->dst_addr, 16);
-			h->next = PP_NEXT_STACKED;
-			h->next_class = PP_CLASS_PROXY;
-		} else if (!j->watch) {
-			f->state = PP_FS_PASS;
-		}
-		return;
-	}
-
 	r = pp_parse(buf, len, pflags, h);
-	if (r == PP_RES_HEADER)
-		count(PP_STAT_HDR(h->version == PP_VER_2, h->command & 1,
-				  h->family & 3));
 	/* the rules: include/pp_verdict.h, shared with ppguard inspect */
 	pp_judge_trusted(r, h, f->peer_class, c->pol->require, c->pol->versions,
-			 r == PP_RES_HEADER && is_denied(h), j);
+			 r == PP_RES_HEADER && is_denied(h), final, j);
+	if (j->decided && r == PP_RES_HEADER)
+		count(PP_STAT_HDR(h->version == PP_VER_2, h->command & 1,
+				  h->family & 3));
 	if (j->decided && !j->violate && h->truncated)
 		f->flags |= PP_FF_TRUNC;
 }
@@ -695,7 +673,8 @@ static __always_inline void judge_untrusted(struct pp_buf *buf, __u32 len,
 	int r = pp_detect(buf, 0, len);
 
 	__builtin_memset(h, 0, sizeof(*h));
-	pp_judge_untrusted(r, j); /* "PRO": wait for the byte that tells */
+	h->result = PP_RES_NOT_PROXY; /* no declared client to keep */
+	pp_judge_untrusted(r, j);     /* "PRO": wait for the byte that tells */
 	if (!j->decided)
 		return;
 	if (r == PP_NEXT_STACKED) {
@@ -747,6 +726,30 @@ static __always_inline int urgent_in(struct pp_pkt *p, __u32 isn, __u32 win)
 }
 
 /*
+ * A trusted peer ends its stream (FIN) while its verdict waited for the
+ * bytes after a header (a LOCAL health check that sends nothing else, a
+ * client that closes at once): judge the prefix as it is.
+ */
+static __always_inline void finish_trusted(struct pp_ctx *c, struct pp_flow *f)
+{
+	struct pp_judgement j = {};
+	struct pp_scratch *s;
+	__u32 zero = 0, have = f->have;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return;
+	__builtin_memcpy(s->buf.b, f->prefix, PP_PREFIX_LEN);
+	judge_trusted(c, f, &s->buf,
+		      have > PP_PREFIX_LEN ? PP_PREFIX_LEN : have, &s->hdr, 1,
+		      &j);
+	if (j.decided)
+		decide(c, f, j.reason,
+		       j.violate ? port_action(c->pol) : PP_ACT_PASS, &s->hdr,
+		       &s->buf);
+}
+
+/*
  * New payload of an undecided flow. The stream offset of the segment is
  * seq - (ISN + 1). Bytes already seen must match what was seen before (a
  * retransmission that disagrees is dropped); a segment that leaves a gap
@@ -764,8 +767,12 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 	__s32 off, end;
 	int v;
 
-	if (!p->pay_len)
+	if (!p->pay_len) {
+		if ((p->flags & TCPF_FIN) && f->state == PP_FS_OPEN &&
+		    (f->peer_class & PP_PEER_TRUSTED) && f->have)
+			finish_trusted(c, f);
 		return PP_V_PASS;
+	}
 	off = (__s32)(seq - (f->isn + 1));
 	end = off + (__s32)p->pay_len;
 	have = f->have;
@@ -826,17 +833,15 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 	newlen = have + n;
 
 	if (f->peer_class & PP_PEER_TRUSTED)
-		judge_trusted(c, f, &s->buf, newlen, &s->hdr, &j);
+		judge_trusted(c, f, &s->buf, newlen, &s->hdr,
+			      p->flags & TCPF_FIN, &j);
 	else
 		judge_untrusted(&s->buf, newlen, &s->hdr, &j);
 	v = PP_V_PASS;
-	if (j.decided) {
+	if (j.decided)
 		v = decide(c, f, j.reason,
 			   j.violate ? port_action(c->pol) : PP_ACT_PASS,
 			   &s->hdr, &s->buf);
-		if (j.watch)
-			f->state = PP_FS_WATCH;
-	}
 	/* Only bytes that go on to the server become part of the prefix. */
 	if (v == PP_V_PASS) {
 		__builtin_memcpy(f->prefix, s->buf.b, PP_PREFIX_LEN);
@@ -1079,6 +1084,11 @@ static __always_inline int pp_core(struct pp_ctx *c)
 
 /* ---- TC ---- */
 
+/* Pass = TC_ACT_UNSPEC, not TC_ACT_OK: in direct-action mode TC_ACT_OK ends
+ * the clsact chain, and filters after ppguard's would never see what it
+ * passes. UNSPEC hands the packet on to them (and to the stack if none). */
+#define PP_TC_PASS TC_ACT_UNSPEC
+
 /* Turn the segment into a RST to the local socket: flags byte to RST|ACK,
  * TCP checksum fixed incrementally. The payload stays: a receiver ignores
  * the data of a RST, and leaving it avoids recomputing the checksum over
@@ -1098,7 +1108,7 @@ static __always_inline int tc_reset(struct __sk_buff *skb, struct pp_pkt *p)
 	if (bpf_skb_store_bytes(skb, off, &neww, 2, 0))
 		return TC_ACT_SHOT;
 	count(PP_STAT_PATH(PP_PATH_RESET));
-	return TC_ACT_OK;
+	return PP_TC_PASS;
 }
 
 SEC("tc")
@@ -1125,7 +1135,7 @@ int ppguard_tc(struct __sk_buff *skb)
 	 * dropped unless the source is trusted. */
 	if (p.tiny_frag || p.opaque) {
 		if (peer_class(&p.key) & PP_PEER_TRUSTED)
-			return TC_ACT_OK;
+			return PP_TC_PASS;
 		count(PP_STAT_PATH(PP_PATH_DROPPED));
 		return TC_ACT_SHOT;
 	}
@@ -1133,14 +1143,14 @@ int ppguard_tc(struct __sk_buff *skb)
 	c.ifindex = skb->ifindex;
 	v = pp_core(&c);
 	if (v == PP_V_PASS)
-		return TC_ACT_OK;
+		return PP_TC_PASS;
 	if (v == PP_V_RESET)
 		return tc_reset(skb, &p);
 	count(PP_STAT_PATH(PP_PATH_DROPPED));
 	return TC_ACT_SHOT;
 fast:
 	count(PP_STAT_PATH(PP_PATH_FAST));
-	return TC_ACT_OK;
+	return PP_TC_PASS;
 }
 
 /* ---- XDP ---- */

@@ -28,17 +28,18 @@ struct pp_judgement {
 	__u8 decided;
 	__u8 reason;  /* enum pp_reason */
 	__u8 violate; /* apply the port's action; else pass */
-	__u8 watch;   /* trusted header: keep watching for a stacked one */
+	__u8 _pad;
 };
 
 /*
  * A trusted peer's stream prefix, parsed: r and h are what pp_parse()
  * returned for it. denied: the declared client is in deny_client4/6 (only
- * looked at for a valid header; pass 0 otherwise).
+ * looked at for a valid header; pass 0 otherwise). final: the stream ends
+ * here (FIN, or the end of a capture).
  */
 PP_JUDGE_FN void pp_judge_trusted(int r, const struct pp_hdr *h,
 				  __u8 peer_class, __u8 require, __u8 versions,
-				  int denied, struct pp_judgement *j)
+				  int denied, int final, struct pp_judgement *j)
 {
 	if (r == PP_RES_NEED_MORE)
 		return;
@@ -74,28 +75,13 @@ PP_JUDGE_FN void pp_judge_trusted(int r, const struct pp_hdr *h,
 	j->violate = 0;
 	j->reason = h->command == PP_CMD_LOCAL ? PP_R_HEALTHCHECK
 					       : PP_R_TRUSTED_HEADER;
-	/* Keep watching the bytes right after the header for a second
-	 * preamble until there are enough of them to tell. */
-	if (!h->truncated && h->next != PP_NEXT_DATA &&
+	/* A balancer often sends the header in a segment of its own: the
+	 * verdict waits for the bytes right after it, enough to tell a
+	 * second preamble apart and to say what the application sends
+	 * (next_class), unless the stream ends or they cannot fit. */
+	if (!final && !h->truncated && h->next != PP_NEXT_DATA &&
 	    h->hdr_len + PP_V2_SIG_LEN <= PP_PREFIX_LEN)
-		j->watch = 1;
-}
-
-/*
- * A trusted header was accepted while the bytes after it were too few to
- * tell a second preamble apart. det = pp_detect(buf, hdr_len, len) over
- * the longer prefix: a stacked header is a violation; application data
- * ends the watch (decided stays 0, watch 0); otherwise keep watching.
- */
-PP_JUDGE_FN void pp_judge_watch(int det, struct pp_judgement *j)
-{
-	if (det == PP_NEXT_STACKED) {
-		j->decided = 1;
-		j->reason = PP_R_STACKED_HEADER;
-		j->violate = 1;
-		return;
-	}
-	j->watch = det != PP_NEXT_DATA;
+		j->decided = 0;
 }
 
 /*

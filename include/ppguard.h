@@ -228,10 +228,9 @@ struct pp_flow_key {
 };
 
 enum pp_flow_state {
-	PP_FS_SYN = 0,	/* SYN seen; waiting for the first byte */
-	PP_FS_OPEN = 1, /* collecting the first bytes of the stream */
-	PP_FS_WATCH =
-		2, /* trusted header accepted; watching for a stacked one */
+	PP_FS_SYN = 0,	   /* SYN seen; waiting for the first byte */
+	PP_FS_OPEN = 1,	   /* collecting the first bytes of the stream */
+	PP_FS_WATCH = 2,   /* not used since 0.1: undecided flows stay OPEN */
 	PP_FS_PASS = 3,	   /* decided: pass everything */
 	PP_FS_BLOCKED = 4, /* decided: drop everything (action drop) */
 };

@@ -169,8 +169,7 @@ void pp_insp_judge(const struct pp_insp_policy *p, struct pp_insp_conn *c)
 	const struct pp_port_policy *pol = pp_insp_port(p, c->sport);
 	const struct pp_buf *b = (const struct pp_buf *)c->stream;
 	struct pp_insp_verdict *v = &c->v;
-	__u32 prev = 0, hdr_len = 0;
-	int watch = 0;
+	__u32 prev = 0;
 	size_t i;
 
 	memset(v, 0, sizeof(*v));
@@ -201,28 +200,22 @@ void pp_insp_judge(const struct pp_insp_policy *p, struct pp_insp_conn *c)
 		prev = len;
 		if (!(v->peer_class & PP_PEER_TRUSTED)) {
 			pp_judge_untrusted(pp_detect(b, 0, len), &j);
-		} else if (watch) {
-			pp_judge_watch(pp_detect(b, hdr_len, len), &j);
-			if (!j.decided && !j.watch)
-				return; /* data after the header: done */
 		} else {
 			int r = pp_parse(
 				b, len,
 				len >= PP_PREFIX_LEN ? PP_PF_TRUNC_OK : 0, &h);
 
+			/* the kernel decides at the client's FIN what still
+			 * waited for the bytes after a header */
 			pp_judge_trusted(r, &h, v->peer_class, pol->require,
 					 pol->versions,
 					 r == PP_RES_HEADER && denied(p, &h),
-					 &j);
-			if (j.watch)
-				hdr_len = h.hdr_len;
+					 c->cli_fin && i + 1 == c->nbounds, &j);
 		}
 		if (!j.decided)
 			continue;
 		decided(v, &j, pol, p->dry_run, len);
-		if (!j.watch)
-			return;
-		watch = 1;
+		return;
 	}
 	if (v->judged)
 		return; /* a trusted header, nothing after it yet */

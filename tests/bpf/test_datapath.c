@@ -674,8 +674,10 @@ static const struct tcase cases[] = {
 		.stream = {X_V2_4, X_HTTP},
 		.pk = {SYN0, ACK0, SEG(0, 1, .rep = L24), SEG(L24, 1),
 		       SEG(L24 + 1, 1, .path = P_HIT)},
+		/* decided on the first byte after the header: one byte
+		 * ("G") is too little to call it HTTP */
 		.ev = {EV(R_TH, A_PASS, 2, .decl = X_V2_4,
-			  .nc = NC(PP_CLASS_NONE))},
+			  .nc = NC(PP_CLASS_OTHER))},
 		.ctr = {{HDR(1, 1, PP_FAM_INET), 1}},
 		.flow = FLOW(PASSED, L24 + 1, .reason = R_TH, .decl = X_V2_4),
 	},
@@ -688,7 +690,7 @@ static const struct tcase cases[] = {
 		       SEG(L(S_V1_6MAX), 1),
 		       SEG(L(S_V1_6MAX) + 1, 1, .path = P_HIT)},
 		.ev = {EV(R_TH, A_PASS, 1, .decl = X_V1_6MAX,
-			  .nc = NC(PP_CLASS_NONE))},
+			  .nc = NC(PP_CLASS_OTHER))},
 		.ctr = {{HDR(0, 1, PP_FAM_INET6), 1}},
 		.flow = FLOW(PASSED, L(S_V1_6MAX) + 1, .reason = R_TH,
 			     .decl = X_V1_6MAX),
@@ -1016,13 +1018,21 @@ static const struct tcase cases[] = {
 		.flow = FLOW(PP_FS_OPEN, 0),
 	},
 	{
-		.desc = "tiny first fragment (8 bytes of TCP) from an "
-			"untrusted peer is dropped",
+		.desc = "tiny first fragment (8 bytes of TCP: the ports) from "
+			"an untrusted peer to a protected port: fragment drop",
 		.stream = {X_V2_4},
-		.pk = {SYN0, ACK0,
-		       SEG(0, L24, .frag = FR_TINY, .v = V_DROP,
-			   .path = P_NONE)},
+		.pk = {SYN0, ACK0, SEG(0, L24, .frag = FR_TINY, .v = V_DROP)},
+		.ev = {EV(PP_R_FRAGMENT, A_DROP, 0)},
 		.flow = FLOW(PP_FS_OPEN, 0),
+	},
+	{
+		.desc = "tiny first fragment (8 bytes of TCP) to an "
+			"unprotected "
+			"port passes",
+		.port = PT_OPEN,
+		.stream = {X_V2_4},
+		.pk = {SEG(0, L24, .frag = FR_TINY, .path = P_FAST)},
+		.flow = NOFLOW,
 	},
 	{
 		.desc = "tiny first fragment from a trusted peer passes",
@@ -1220,7 +1230,7 @@ static const struct tcase cases[] = {
 		.ev = {EV(PP_R_MALFORMED_HEADER, A_DROP, 1,
 			  .err = ERR(PP_ERR_V1_BAD_ADDR4))},
 		.flow = FLOW(BLOCKED, 0, .reason = PP_R_MALFORMED_HEADER,
-			     .action = A_DROP),
+			     .action = A_DROP, .fver = 1),
 	},
 	{
 		.desc = "malformed v2 header (version 3) from a trusted peer",
@@ -1231,7 +1241,7 @@ static const struct tcase cases[] = {
 		.ev = {EV(PP_R_MALFORMED_HEADER, A_RESET, 2,
 			  .err = ERR(PP_ERR_V2_BAD_VERSION))},
 		.flow = FLOW(BLOCKED, 0, .reason = PP_R_MALFORMED_HEADER,
-			     .action = A_RESET),
+			     .action = A_RESET, .fver = 2),
 	},
 	{
 		.desc = "stacked header in one segment (v2 then v1)",
@@ -1251,10 +1261,9 @@ static const struct tcase cases[] = {
 		.stream = {X_V1_4, X_V2_4},
 		.pk = {SYN0, ACK0, SEG(0, L14), SEG(L14, L24, .v = V_DROP),
 		       SEG(L14, L24, .v = V_DROP, .path = P_HIT)},
-		.ev = {EV(R_TH, A_PASS, 1, .decl = X_V1_4,
-			  .nc = NC(PP_CLASS_NONE)),
-		       EV(PP_R_STACKED_HEADER, A_DROP, 1, .decl = X_V1_4,
-			  .decl_partial = 1, .nc = NC(PP_CLASS_PROXY))},
+		/* one decision: the header alone waits for what follows */
+		.ev = {EV(PP_R_STACKED_HEADER, A_DROP, 1, .decl = X_V1_4,
+			  .nc = NC(PP_CLASS_PROXY))},
 		.ctr = {{HDR(0, 1, PP_FAM_INET), 1}},
 		.flow = FLOW(BLOCKED, L14, .reason = PP_R_STACKED_HEADER,
 			     .action = A_DROP, .decl = X_V1_4),
@@ -1266,10 +1275,9 @@ static const struct tcase cases[] = {
 		.stream = {X_V2_4, X_V1_4},
 		.pk = {SYN0, ACK0, SEG(0, L24), SEG(L24, 2),
 		       SEG(L24 + 2, L14 - 2, .v = V_DROP)},
-		.ev = {EV(R_TH, A_PASS, 2, .decl = X_V2_4,
-			  .nc = NC(PP_CLASS_NONE)),
-		       EV(PP_R_STACKED_HEADER, A_DROP, 2, .decl = X_V2_4,
-			  .decl_partial = 1, .nc = NC(PP_CLASS_PROXY))},
+		/* one decision: the header alone waits for what follows */
+		.ev = {EV(PP_R_STACKED_HEADER, A_DROP, 2, .decl = X_V2_4,
+			  .nc = NC(PP_CLASS_PROXY))},
 		.ctr = {{HDR(1, 1, PP_FAM_INET), 1}},
 		.flow = FLOW(BLOCKED, L24 + 2, .reason = PP_R_STACKED_HEADER,
 			     .action = A_DROP, .decl = X_V2_4),
@@ -2163,7 +2171,7 @@ static int tcp_csum_ok(const struct enc *e, const __u8 *seg, size_t len)
 
 /* ---- running frames ---- */
 
-static const __u32 pass_code[2] = {TC_ACT_OK, XDP_PASS};
+static const __u32 pass_code[2] = {(__u32)TC_ACT_UNSPEC, XDP_PASS};
 static const __u32 drop_code[2] = {TC_ACT_SHOT, XDP_DROP};
 
 static int run_frame(int hook, const struct frame *f, __u8 *out, __u32 *out_len,
