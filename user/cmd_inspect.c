@@ -1152,6 +1152,7 @@ int do_inspect(int argc, char **argv)
 		}
 		if (pol)
 			pp_insp_judge(pol, in.conns[i]);
+		pp_insp_release(in.conns[i]);
 	}
 	doc = build(&in, pol, conf_path, &hit);
 	if (json)

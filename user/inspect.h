@@ -18,10 +18,14 @@
 
 struct pp_conf;
 
-/* Bytes of each client stream kept and put together: the longest v2
- * header plus a v1 line after it (as pp_parse.h's host PP_BUF_CAP). The
- * verdict only ever looks at the first PP_PREFIX_LEN, as the kernel. */
+/* Bytes of each client stream kept and put together: PP_INSP_WINDOW (a
+ * header, and a TLS ClientHello or a request line after it), more when a v2
+ * header says it is longer, up to the longest v2 header plus a v1 line
+ * after it (as pp_parse.h's host PP_BUF_CAP). The verdict only ever looks
+ * at the first PP_PREFIX_LEN, as the kernel. */
 #define PP_INSP_STREAM_MAX (PP_V2_HDR_LEN + 65535 + PP_V1_MAX_LINE + 1)
+#define PP_INSP_WINDOW 4096
+#define PP_INSP_AFTER_HDR 2048 /* kept after a long v2 header */
 /* Segments kept per connection of a flow without a SYN (nothing says
  * where its stream starts) */
 #define PP_INSP_MIDSTREAM_SEGS 16
@@ -32,10 +36,11 @@ struct pp_insp_seg {
 	__u32 seq;
 	__u32 len;     /* payload length (from the IP header) */
 	__u32 caplen;  /* payload bytes in the capture (snaplen) */
+	__u32 kept;    /* of which stored in data (the window) */
 	__u32 pkt;     /* packet number in the capture, from 1 */
 	__u8 flags;    /* TCP flags byte */
 	__u16 urg_ptr; /* urgent pointer (URG set) */
-	__u8 *data;    /* caplen bytes, or NULL when not kept */
+	__u8 *data;    /* kept bytes, or NULL */
 };
 
 /* What the client's first bytes are */
@@ -84,6 +89,7 @@ struct pp_insp_conn {
 	__u32 packets;
 	__u64 cli_bytes, srv_bytes; /* payload, both directions */
 	__u32 fragments;	    /* IP fragments (not reassembled) */
+	__u32 window;		    /* stream bytes kept (PP_INSP_WINDOW..) */
 	struct pp_insp_seg *segs;   /* client segments with payload */
 	size_t nsegs, capsegs;
 
@@ -149,6 +155,9 @@ void pp_insp_free(struct pp_insp *in);
 
 /* inspect_conn.c: put each client stream together and classify it. */
 int pp_insp_analyze(struct pp_insp_conn *c);
+/* Free the bytes (segments, stream) once analysed and judged: what the
+ * report needs stays. Keeps memory bounded by one connection's bytes. */
+void pp_insp_release(struct pp_insp_conn *c);
 
 /* inspect_judge.c: what the data path with conf would decide. */
 struct pp_insp_policy;

@@ -56,7 +56,7 @@ static int bound_add(struct pp_insp_conn *c, __u32 have)
 static int seg_merge(struct pp_insp_conn *c, const struct pp_insp_seg *s,
 		     __s64 off)
 {
-	__s64 cend = off + s->caplen, start, end, i;
+	__s64 cend = off + s->kept, start, end, i;
 
 	if (off > (__s64)c->have)
 		return 0;
@@ -69,8 +69,8 @@ static int seg_merge(struct pp_insp_conn *c, const struct pp_insp_seg *s,
 			return 1; /* the kernel drops it: prefix_mismatch */
 		}
 	}
-	if (cend > PP_INSP_STREAM_MAX)
-		cend = PP_INSP_STREAM_MAX;
+	if (cend > (__s64)c->window)
+		cend = c->window;
 	if (cend > (__s64)c->have) {
 		memcpy(c->stream + c->have, s->data + ((__s64)c->have - off),
 		       (size_t)(cend - (__s64)c->have));
@@ -99,7 +99,7 @@ static int reassemble(struct pp_insp_conn *c)
 	size_t i;
 	int progress = 1, r;
 
-	c->stream = malloc(PP_INSP_STREAM_MAX);
+	c->stream = calloc(1, c->window);
 	used = calloc(c->nsegs + 1, 1);
 	if (!c->stream || !used) {
 		free(used);
@@ -143,9 +143,9 @@ static int reassemble(struct pp_insp_conn *c)
 		if (!used[i])
 			c->gap = 1;
 		/* snaplen cut this one where the stream now stops */
-		if (used[i] && s->caplen < s->len &&
-		    off + (__s64)s->caplen == (__s64)c->have &&
-		    c->have < PP_INSP_STREAM_MAX)
+		if (used[i] && s->caplen < s->len && s->kept == s->caplen &&
+		    off + (__s64)s->kept == (__s64)c->have &&
+		    c->have < c->window)
 			c->snap_cut = 1;
 	}
 	free(used);
@@ -300,14 +300,14 @@ int pp_insp_analyze(struct pp_insp_conn *c)
 		/* where the stream starts is unknown: show what the first
 		 * captured segment starts with, claim nothing */
 		c->kind = PP_INSP_UNKNOWN;
-		if (c->nsegs && c->segs[0].caplen) {
+		if (c->nsegs && c->segs[0].kept) {
 			const struct pp_insp_seg *s = &c->segs[0];
 
 			if (pp_detect((const struct pp_buf *)s->data, 0,
-				      s->caplen) == PP_NEXT_STACKED)
+				      s->kept) == PP_NEXT_STACKED)
 				c->app.cls = PP_CLASS_PROXY;
 			else
-				app_fill(s->data, 0, s->caplen, &c->app);
+				app_fill(s->data, 0, s->kept, &c->app);
 		}
 		return 0;
 	}
@@ -348,4 +348,18 @@ int pp_insp_analyze(struct pp_insp_conn *c)
 	c->kind = PP_INSP_PROXY;
 	header_details(c);
 	return 0;
+}
+
+void pp_insp_release(struct pp_insp_conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsegs; i++) {
+		free(c->segs[i].data);
+		c->segs[i].data = NULL;
+	}
+	free(c->stream);
+	c->stream = NULL;
+	free(c->bounds);
+	c->bounds = NULL;
 }

@@ -146,7 +146,7 @@ static void judge_midstream(const struct pp_insp_policy *p,
 	for (i = 0; i < c->nsegs; i++) {
 		const struct pp_insp_seg *s = &c->segs[i];
 		struct pp_judgement j = {0};
-		__u32 n = s->caplen < PP_V2_SIG_LEN ? s->caplen : PP_V2_SIG_LEN;
+		__u32 n = s->kept < PP_V2_SIG_LEN ? s->kept : PP_V2_SIG_LEN;
 
 		if (!n || (s->flags & 0x20))
 			continue; /* URG: dropped, no decision (mismatch) */

@@ -389,6 +389,7 @@ static struct pp_insp_conn *conn_new(struct pp_insp *in, const struct pkt *k,
 	}
 	c->vlan = k->vlan;
 	c->first_us = k->ts_us;
+	c->window = PP_INSP_WINDOW;
 	in->conns[in->n++] = c;
 	b = bucket(in, k);
 	c->hnext = *b;
@@ -396,8 +397,26 @@ static struct pp_insp_conn *conn_new(struct pp_insp *in, const struct pkt *k,
 	return c;
 }
 
+/* A v2 header longer than the window at the start of the stream: keep it
+ * all, and PP_INSP_AFTER_HDR bytes after it. */
+static void window_grow(struct pp_insp_conn *c, const __u8 *p, __u32 n)
+{
+	static const __u8 sig[PP_V2_SIG_LEN] = {0x0D, 0x0A, 0x0D, 0x0A,
+						0x00, 0x0D, 0x0A, 0x51,
+						0x55, 0x49, 0x54, 0x0A};
+	__u32 want;
+
+	if (n < PP_V2_HDR_LEN || memcmp(p, sig, sizeof(sig)))
+		return;
+	want = PP_V2_HDR_LEN + rd16(p + 14) + PP_INSP_AFTER_HDR;
+	if (want > PP_INSP_STREAM_MAX)
+		want = PP_INSP_STREAM_MAX;
+	if (want > c->window)
+		c->window = want;
+}
+
 /* Keep a client segment: its bytes when they can be part of the first
- * PP_INSP_STREAM_MAX bytes of the stream. */
+ * c->window bytes of the stream. */
 static int seg_add(struct pp_insp_conn *c, const struct pkt *k, __u32 seq)
 {
 	struct pp_insp_seg *s;
@@ -406,13 +425,17 @@ static int seg_add(struct pp_insp_conn *c, const struct pkt *k, __u32 seq)
 	if (c->isn_known) {
 		__s32 off = (__s32)(seq - (c->isn + 1));
 
-		if (off >= (__s32)PP_INSP_STREAM_MAX)
+		if (off == 0)
+			window_grow(c, k->pay, k->caplen);
+		if (off >= (__s32)c->window)
 			return 0; /* past the window */
+		if ((__s64)keep > (__s64)c->window - off)
+			keep = (__u32)((__s64)c->window - off);
 	} else if (c->nsegs >= PP_INSP_MIDSTREAM_SEGS) {
 		return 0;
+	} else if (keep > c->window) {
+		keep = c->window;
 	}
-	if (keep > PP_INSP_STREAM_MAX)
-		keep = PP_INSP_STREAM_MAX;
 	if (c->nsegs == c->capsegs) {
 		size_t nc = c->capsegs ? c->capsegs * 2 : 8;
 		struct pp_insp_seg *v = realloc(c->segs, nc * sizeof(*v));
@@ -427,7 +450,8 @@ static int seg_add(struct pp_insp_conn *c, const struct pkt *k, __u32 seq)
 	s->ts_us = k->ts_us;
 	s->seq = seq;
 	s->len = k->paylen;
-	s->caplen = keep;
+	s->caplen = k->caplen;
+	s->kept = keep;
 	s->pkt = k->no;
 	s->flags = k->flags;
 	s->urg_ptr = k->urg_ptr;

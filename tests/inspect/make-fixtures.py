@@ -20,6 +20,8 @@ Fixtures (server 198.18.0.100, balancer 198.18.0.2, attacker 198.18.0.66):
   snaplen.pcap      snaplen 80: a v2 header with a long TLV cut short.
   urgent.pcap       the attacker's "X" as TCP urgent data before "PROXY ...",
                     then a plain request on another connection.
+  longv2.pcap       a 6 KB v2 header (a NOOP TLV) in 1400-byte segments, then
+                    TLS: longer than the kernel's 128-byte window.
 """
 import os
 import struct
@@ -302,6 +304,18 @@ def urgent(path):
     wrpcap_list(path, out, linktype=1)
 
 
+def longv2(path):
+    out = []
+    c = Conv(out, LB4, 45001, SRV4, 443, 61000, eth)
+    c.syn()
+    data = v2_inet(CLI4, 55001, LB4, 8443, tlv(0x04, b"\0" * 6000) +
+                   tlv(0x02, b"long.example.test")) + client_hello("long.test")
+    for i in range(0, len(data), 1400):
+        c.send(data[i:i + 1400])
+    c.close()
+    wrpcap_list(path, out, linktype=1)
+
+
 def wrpcap_list(path, pkts, linktype):
     w = PcapWriter(path, linktype=linktype)
     for p in pkts:
@@ -318,6 +332,7 @@ def main():
     cooked(os.path.join(outdir, "sll2.pcap"), sll2, 276)
     snaplen(os.path.join(outdir, "snaplen.pcap"))
     urgent(os.path.join(outdir, "urgent.pcap"))
+    longv2(os.path.join(outdir, "longv2.pcap"))
 
 
 if __name__ == "__main__":

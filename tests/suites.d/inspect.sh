@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # ppguard inspect: the checked-in fixtures (tests/inspect/, made by
 # make-fixtures.py: every header shape, VLAN + IPv6 + pcapng, Linux cooked
-# v1/v2, a snaplen cut, TCP urgent data), broken captures (one-line error, exit status), and
-# captures this suite makes itself with tcpdump in the e2e topology
+# v1/v2, a snaplen cut, TCP urgent data, a 6 KB v2 header), broken
+# captures (one-line error, exit status), and captures this suite makes itself with tcpdump in the e2e topology
 # (scripts/topology.sh): the client through HAProxy v1 (lb:8080), v2
 # (lb:8081), TLS (lb:8443), without a header (lb:8082), the balancer's LOCAL
 # health checks (lb:9000), the attacker's forged headers and a plain request
@@ -209,6 +209,10 @@ jcheck "snaplen 80: the cut header is reported incomplete, no verdict is claimed
 inspect --json -c "$tmp/t1.conf" "$fx/urgent.pcap"
 jcheck "TCP urgent data before a forged header: left out as the kernel drops it (prefix_mismatch), no verdict claimed" "$tmp/out.json" \
 	'C("198.18.0.66:44001")["stream"]["urgent"] and V("198.18.0.66:44001") == (None, None) and "urgent" in C("198.18.0.66:44001")["verdict"]["note"] and V("198.18.0.66:44002") == ("no_header", "pass") and any("urgent" in x for x in d["notes"])'
+
+inspect --json -c "$tmp/t1.conf" "$fx/longv2.pcap"
+jcheck "a 6 KB v2 header over 5 segments: whole (TLVs, then TLS), judged on its first 128 bytes as the kernel does" "$tmp/out.json" \
+	'C("198.18.0.2:45001")["header"]["length"] == 6051 and C("198.18.0.2:45001")["header"]["segments"] == 5 and [t["name"] for t in C("198.18.0.2:45001")["header"]["tlvs"]] == ["NOOP", "AUTHORITY"] and C("198.18.0.2:45001")["application"]["sni"] == "long.test" and V("198.18.0.2:45001") == ("trusted_header", "pass") and C("198.18.0.2:45001")["verdict"]["decided_at"] == 128'
 
 "$bin" inspect -l -c "$tmp/t1.conf" "$fx/mixed.pcap" >"$tmp/text" 2>&1 || true
 if grep -q '^198.18.0.100:443: 3 connections  \[port 443: require yes, versions v2, action reset\]' "$tmp/text" &&
