@@ -3,14 +3,15 @@
 # ppguard inspect: the checked-in fixtures (tests/inspect/, made by
 # make-fixtures.py: every header shape, VLAN + IPv6 + pcapng, Linux cooked
 # v1/v2, a snaplen cut, TCP urgent data, a 6 KB v2 header), broken
-# captures (one-line error, exit status), and captures this suite makes itself with tcpdump in the e2e topology
-# (scripts/topology.sh): the client through HAProxy v1 (lb:8080), v2
-# (lb:8081), TLS (lb:8443), without a header (lb:8082), the balancer's LOCAL
-# health checks (lb:9000), the attacker's forged headers and a plain request
-# to :8000, on the server's interface and with `tcpdump -i any`. While the
-# capture runs, `ppguard run` (dry run) judges the same connections in the
-# kernel: inspect -c must give every connection the kernel's reason and
-# action. Assertions read `inspect --json` with python3. Prints TAP.
+# captures (one-line error, exit status), and captures this suite makes
+# itself with tcpdump in the e2e topology (scripts/topology.sh): the client
+# through HAProxy v1 (lb:8080), v2 (lb:8081), TLS (lb:8443), without a
+# header (lb:8082), the balancer's LOCAL health checks (lb:9000), the
+# attacker's forged headers and a plain request to :8000, on the server's
+# interface and with `tcpdump -i any`. While the capture runs, `ppguard run`
+# (dry run) judges the same connections in the kernel: inspect -c must give
+# every connection the kernel's reason and action. Assertions read
+# `inspect --json` with python3. Prints TAP.
 set -euo pipefail
 root=${PPG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${PPG_BIN:-$root/build/ppguard}
