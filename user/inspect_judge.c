@@ -233,6 +233,9 @@ void pp_insp_judge(const struct pp_insp_policy *p, struct pp_insp_conn *c)
 	else if (c->gap)
 		v->note = "bytes missing from the capture before a decision: "
 			  "undecided here";
+	else if (c->r == PP_RES_HEADER && (v->peer_class & PP_PEER_TRUSTED))
+		v->note = "a header and nothing after it yet: the kernel "
+			  "decides on the next bytes or the client's FIN";
 	else
 		v->note = "incomplete header when the capture or the "
 			  "connection ended: undecided";
