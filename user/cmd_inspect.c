@@ -28,7 +28,7 @@
 #define TOP_N 10 /* addresses listed per group in the text output */
 
 const char inspect_help[] =
-	"CAPTURE [-c CONF] [--json] [--connections]\n"
+	"CAPTURE [-c CONF [--dry-run]] [--json] [--connections]\n"
 	"Classify each connection's first bytes in a pcap/pcapng capture.\n"
 	"\n"
 	"Reads a capture (tcpdump -w, any link type tcpdump writes on Linux:\n"
@@ -71,7 +71,8 @@ const char inspect_help[] =
 	"that\n"
 	"is not a forged header from an untrusted peer); 1 with -c: "
 	"connections\n"
-	"from trusted or healthcheck peers would be stopped; 64 bad usage;\n"
+	"from trusted or healthcheck peers would be stopped, or CONF has\n"
+	"errors (each printed as FILE:LINE); 64 bad usage;\n"
 	"65 not a capture, or a link type not supported; 66 cannot open.\n";
 
 const char *pp_peer_class_str(unsigned int c)
