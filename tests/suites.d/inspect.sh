@@ -383,7 +383,9 @@ def key(c):
     return (a.strip("[]"), int(p), int(c["server"].rsplit(":", 1)[1]))
 checked, bad = 0, []
 for c in d["connections"]:
-    if not c["syn"]:
+    # whole in the capture: from the SYN to the client's FIN or a RST (a
+    # health check caught at the capture's edge is not)
+    if not c["syn"] or not c["closed"]:
         continue
     k = key(c)
     v = c["verdict"]
