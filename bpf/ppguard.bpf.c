@@ -850,28 +850,130 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 	return v;
 }
 
+/* ---- the receiving socket's own view of a flow without state ---- */
+
+/* CO-RE: libbpf relocates these fields against the kernel's BTF. */
+struct tcp_sock {
+	__u32 rcv_nxt;
+	__u64 bytes_received;
+} __attribute__((preserve_access_index));
+
+struct tcp_request_sock {
+	__u32 rcv_isn;
+} __attribute__((preserve_access_index));
+
 /*
- * No flow state (began before attach, or evicted by a flood). For an
- * untrusted peer, a payload that starts with bytes that are or could
- * become a PROXY signature is a violation.
- *
- * What this catches: a forged header sent in a segment of its own or at
- * the start of a segment, split at any point (each piece that starts the
- * stream starts with a signature prefix), one byte per segment.
- * What it cannot catch: without the ISN it does not know where the stream
- * starts, so a segment that begins before the stream's first byte (junk
- * the receiver trims, then the preamble) looks like junk; and it cannot
- * tell application data that happens to start a segment with "P", "PR",
- * "\r\n" from a preamble, so such a segment from an untrusted peer of a
- * stateless flow is judged as one (rare; the LRU normally holds every
- * flow).
+ * Where the local socket's stream starts (ISN+1) and how many bytes it has
+ * received: an established socket (rcv_nxt - bytes_received), one still in
+ * the handshake (rcv_isn + 1, nothing received), or only a listener (this
+ * segment would start the stream, as a SYN-cookie ACK does). 0 when the
+ * socket cannot tell (not a local socket, TIME-WAIT).
+ */
+static __always_inline int sock_stream(struct pp_ctx *c, __u32 *start,
+				       __u64 *received)
+{
+	struct pp_pkt *p = c->p;
+	struct bpf_sock_tuple t = {};
+	struct tcp_request_sock *rq;
+	struct tcp_sock *tp;
+	struct bpf_sock *sk;
+	__u32 sz;
+	int r = 0;
+
+	if (p->key.family == 4) {
+		__builtin_memcpy(&t.ipv4.saddr, p->key.peer, 4);
+		__builtin_memcpy(&t.ipv4.daddr, p->key.local, 4);
+		t.ipv4.sport = p->key.peer_port;
+		t.ipv4.dport = p->key.local_port;
+		sz = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, p->key.peer, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->key.local, 16);
+		t.ipv6.sport = p->key.peer_port;
+		t.ipv6.dport = p->key.local_port;
+		sz = sizeof(t.ipv6);
+	}
+	sk = bpf_skc_lookup_tcp(c->ctx, &t, sz, BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp) {
+		*received = tp->bytes_received;
+		*start = tp->rcv_nxt - (__u32)*received;
+		r = 1;
+	} else {
+		rq = bpf_skc_to_tcp_request_sock(sk);
+		if (rq) {
+			*start = rq->rcv_isn + 1;
+			*received = 0;
+			r = 1;
+		} else if (sk->state == BPF_TCP_LISTEN) {
+			*start = p->seq;
+			*received = 0;
+			r = 1;
+		}
+	}
+	bpf_sk_release(sk);
+	return r;
+}
+
+/*
+ * A flow without state whose socket has received nothing yet: take the
+ * stream's start from the socket and judge the segment as if the flow had
+ * been followed from its SYN (a segment that begins before the start, junk
+ * then a preamble, is trimmed as the socket will trim it).
+ */
+static __always_inline int adopt_flow(struct pp_ctx *c, __u32 start)
+{
+	struct pp_pkt *p = c->p;
+	struct pp_scratch *s;
+	struct pp_flow *f;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return PP_V_PASS;
+	__builtin_memset(&s->flow, 0, sizeof(s->flow));
+	s->flow.created_ns = bpf_ktime_get_ns();
+	s->flow.isn = start - 1;
+	s->flow.state = PP_FS_OPEN;
+	s->flow.peer_class = peer_class(&p->key);
+	s->flow.flags = PP_FF_ADOPTED;
+	if (bpf_map_update_elem(&flows, &p->key, &s->flow, BPF_ANY)) {
+		count(PP_STAT_MISC(PP_MISC_FLOW_CREATE_FAIL));
+		return PP_V_DROP; /* cannot follow it: do not guess */
+	}
+	f = bpf_map_lookup_elem(&flows, &p->key);
+	if (!f)
+		return PP_V_DROP;
+	return stream_segment(c, f, p->seq);
+}
+
+/*
+ * No flow state (began before attach, or evicted by a flood), an
+ * untrusted peer. First ask the local socket where its stream starts:
+ * - it has received nothing: the flow is adopted and judged exactly;
+ * - it has received fewer than 12 bytes that were never judged here (a
+ *   signature prefix could be among them): new bytes are dropped
+ *   (prefix_mismatch), retransmissions of old ones pass;
+ * - it has received 12 bytes or more: its stream's start is settled (after
+ *   the attach, a preamble never gets 5 (v1) or 12 (v2) bytes through), the
+ *   segment passes.
+ * Without a local socket to ask (ppguard in front of other hosts,
+ * TIME-WAIT), a payload that starts with bytes that are or could become a
+ * PROXY signature is a violation. That fallback catches a forged header at
+ * the start of a segment, split at any point, one byte per segment; it
+ * cannot catch a segment that begins before the stream's first byte (junk
+ * the receiver trims, then the preamble), and it judges application data
+ * that happens to start a segment with "P", "PR", "\r\n" as a preamble.
  */
 static __always_inline int stateless(struct pp_ctx *c)
 {
 	struct pp_pkt *p = c->p;
 	struct pp_judgement j = {};
 	struct pp_scratch *s;
-	__u32 zero = 0, n;
+	__u32 zero = 0, n, start = 0;
+	__u64 received = 0;
 	int r;
 
 	count(PP_STAT_MISC(PP_MISC_MIDSTREAM));
@@ -893,6 +995,18 @@ static __always_inline int stateless(struct pp_ctx *c)
 	}
 	if (!p->pay_len)
 		return PP_V_PASS;
+	if (sock_stream(c, &start, &received)) {
+		__s32 off = (__s32)(p->seq - start);
+
+		if (!received)
+			return adopt_flow(c, start);
+		if (received >= PP_V2_SIG_LEN ||
+		    off + (__s32)p->pay_len <= (__s32)received)
+			return PP_V_PASS;
+		__builtin_memset(&s->flow, 0, sizeof(s->flow));
+		s->flow.flags = PP_FF_MIDSTREAM;
+		return mismatch(c, &s->flow);
+	}
 	n = p->pay_len > PP_V2_SIG_LEN ? PP_V2_SIG_LEN : p->pay_len;
 	n = ((n - 1) & (PP_PREFIX_LEN - 1)) + 1;
 	if (load_payload(c, p->pay_off, s->buf.b, n))

@@ -268,6 +268,7 @@ struct pp_flow {
 #define PP_FF_ACKED (1 << 2)	 /* first non-SYN segment seen */
 #define PP_FF_TRUNC (1 << 3)	 /* header longer than the prefix buffer */
 #define PP_FF_MISMATCH (1 << 4)	 /* a retransmission disagreed (reported) */
+#define PP_FF_ADOPTED (1 << 5)	 /* no SYN seen: start taken from the socket */
 
 /* ---- Events (ring buffer) ---- */
 
