@@ -1006,7 +1006,15 @@ static int attach_fill(struct attach_ctx *c)
 			return r;
 		what = PP_APPLY_ALL;
 	} else {
+		/* no config: the maps keep what they hold, the dry-run flag
+		 * too, unless --dry-run turns it on */
+		struct pp_config cfg = {};
+		__u32 zero = 0;
+
 		w.dry_run = o->dry_run;
+		if (!w.dry_run &&
+		    !bpf_map_lookup_elem(c->maps.config, &zero, &cfg))
+			w.dry_run = !!(cfg.flags & PP_CFG_DRY_RUN);
 	}
 	r = pp_maps_plan(&c->maps, &w, what, &c->plan, &rep);
 	if (!r) {
