@@ -7,7 +7,7 @@ $(BUILD)/tests/%.bpf.o: tests/bpf/%.bpf.c $(HDRS) | $(BUILD)/tests
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%.skel.h: $(BUILD)/tests/%.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+	$(BPFTOOL) gen skeleton $< > $@.tmp.$$$$ && mv $@.tmp.$$$$ $@
 
 # The parser compiled as BPF against the host build (BPF_PROG_TEST_RUN)
 $(BUILD)/tests/test_parse_bpf: tests/bpf/test_parse_bpf.c \
