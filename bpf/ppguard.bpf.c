@@ -764,14 +764,29 @@ static __always_inline int mismatch(struct pp_ctx *c, struct pp_flow *f)
  */
 static __always_inline int urgent_in(struct pp_pkt *p, __u32 isn, __u32 win)
 {
-	__s32 u;
+	__u32 u;
 
 	if (!(p->flags & TCPF_URG))
 		return 0;
-	u = (__s32)(p->seq - (isn + 1)) + (__s32)p->urg_ptr;
+	/* unsigned: a pointer before ISN+1 aims at nothing the socket
+	 * keeps, and a flow 2 GiB on is not "before its start" */
+	u = p->seq - (isn + 1) + p->urg_ptr;
 	if (p->urg_ptr)
 		u--;
-	return u < (__s32)win;
+	return u < win;
+}
+
+/* Does a segment [seq, seq + len) touch stream offsets [0, win)? Unsigned
+ * offsets, so that a flow past 2 GiB is not taken for one before its
+ * start; a segment that starts before ISN+1 and reaches past it does. */
+static __always_inline int touches_prefix(__u32 seq, __u32 len, __u32 isn,
+					  __u32 win)
+{
+	__u32 off = seq - (isn + 1), end = off + len;
+
+	if (off < win)
+		return 1;
+	return off >= 0x80000000U && end > 0 && end < 0x80000000U;
 }
 
 /*
@@ -904,6 +919,7 @@ static __always_inline int stream_segment(struct pp_ctx *c, struct pp_flow *f,
 /* CO-RE: libbpf relocates these fields against the kernel's BTF. */
 struct tcp_sock {
 	__u32 rcv_nxt;
+	__u32 copied_seq;
 	__u64 bytes_received;
 } __attribute__((preserve_access_index));
 
@@ -919,7 +935,7 @@ struct tcp_request_sock {
  * socket cannot tell (not a local socket, TIME-WAIT).
  */
 static __always_inline int sock_stream(struct pp_ctx *c, __u32 *start,
-				       __u64 *received)
+				       __u64 *received, __u32 *read)
 {
 	struct pp_pkt *p = c->p;
 	struct bpf_sock_tuple t = {};
@@ -946,9 +962,11 @@ static __always_inline int sock_stream(struct pp_ctx *c, __u32 *start,
 	if (!sk)
 		return 0;
 	tp = bpf_skc_to_tcp_sock(sk);
+	*read = 0;
 	if (tp) {
 		*received = tp->bytes_received;
 		*start = tp->rcv_nxt - (__u32)*received;
+		*read = tp->copied_seq - *start; /* what the application read */
 		r = 1;
 	} else {
 		rq = bpf_skc_to_tcp_request_sock(sk);
@@ -964,6 +982,27 @@ static __always_inline int sock_stream(struct pp_ctx *c, __u32 *start,
 	}
 	bpf_sk_release(sk);
 	return r;
+}
+
+/*
+ * Has the application read the bytes a decided flow was judged on? Then a
+ * segment that touches them again (a late retransmission, a flow that
+ * wrapped past 4 GiB of sequence space) cannot change what it read: the
+ * flow is settled and never checked again. Asked of the local socket
+ * only when such a segment comes.
+ */
+static __always_inline int flow_settled(struct pp_ctx *c, struct pp_flow *f)
+{
+	__u32 start = 0, read = 0;
+	__u64 received = 0;
+
+	if (f->flags & PP_FF_SETTLED)
+		return 1;
+	if (!sock_stream(c, &start, &received, &read) || start != f->isn + 1 ||
+	    read >= 0x80000000U || read < f->have)
+		return 0;
+	f->flags |= PP_FF_SETTLED;
+	return 1;
 }
 
 /*
@@ -1021,7 +1060,7 @@ static __always_inline int stateless(struct pp_ctx *c)
 	struct pp_pkt *p = c->p;
 	struct pp_judgement j = {};
 	struct pp_scratch *s;
-	__u32 zero = 0, n, start = 0;
+	__u32 zero = 0, n, start = 0, read = 0;
 	__u64 received = 0;
 	int r;
 
@@ -1044,7 +1083,7 @@ static __always_inline int stateless(struct pp_ctx *c)
 	}
 	if (!p->pay_len)
 		return PP_V_PASS;
-	if (sock_stream(c, &start, &received)) {
+	if (sock_stream(c, &start, &received, &read)) {
 		__s32 off = (__s32)(p->seq - start);
 
 		if (!received)
@@ -1143,7 +1182,8 @@ static __always_inline int pp_core(struct pp_ctx *c)
 	if (f && (p->flags & TCPF_URG) && f->state != PP_FS_BLOCKED &&
 	    !(p->flags & (TCPF_SYN | TCPF_RST)) &&
 	    urgent_in(p, f->isn,
-		      f->state == PP_FS_PASS ? f->have : PP_PREFIX_LEN))
+		      f->state == PP_FS_PASS ? f->have : PP_PREFIX_LEN) &&
+	    !(f->state == PP_FS_PASS && flow_settled(c, f)))
 		return mismatch(c, f);
 	if (f && f->state == PP_FS_PASS &&
 	    !(p->flags & (TCPF_SYN | TCPF_RST))) {
@@ -1153,8 +1193,9 @@ static __always_inline int pp_core(struct pp_ctx *c)
 		 * reached the socket (bad checksum, PAWS), and a second one
 		 * at the same offset must not carry other bytes. One
 		 * subtraction for everything past the prefix. */
-		if (p->pay_len &&
-		    (__s32)(p->seq - (f->isn + 1)) < (__s32)f->have)
+		if (p->pay_len && !(f->flags & PP_FF_SETTLED) &&
+		    touches_prefix(p->seq, p->pay_len, f->isn, f->have) &&
+		    !flow_settled(c, f))
 			return stream_segment(c, f, p->seq);
 		if (p->flags & TCPF_FIN)
 			bpf_map_delete_elem(&flows, &p->key);
@@ -1240,7 +1281,13 @@ static __always_inline int pp_core(struct pp_ctx *c)
 		f->state = PP_FS_OPEN;
 	}
 	v = stream_segment(c, f, p->seq);
-	if ((p->flags & TCPF_FIN) && v == PP_V_PASS && f->state == PP_FS_PASS)
+	/* FIN: a passed flow ends; so does an untrusted peer's undecided one
+	 * (no byte can follow to complete a preamble; a bogus FIN only sends
+	 * what comes next to the socket-assisted stateless path) */
+	if ((p->flags & TCPF_FIN) && v == PP_V_PASS &&
+	    (f->state == PP_FS_PASS ||
+	     (!(f->peer_class & PP_PEER_TRUSTED) &&
+	      (f->state == PP_FS_OPEN || f->state == PP_FS_SYN))))
 		bpf_map_delete_elem(&flows, &p->key);
 	return v;
 }

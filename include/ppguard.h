@@ -269,6 +269,7 @@ struct pp_flow {
 #define PP_FF_TRUNC (1 << 3)	 /* header longer than the prefix buffer */
 #define PP_FF_MISMATCH (1 << 4)	 /* a retransmission disagreed (reported) */
 #define PP_FF_ADOPTED (1 << 5)	 /* no SYN seen: start taken from the socket */
+#define PP_FF_SETTLED (1 << 6)	 /* the application read the judged bytes */
 
 /* ---- Events (ring buffer) ---- */
 

@@ -807,6 +807,7 @@ static void flow_flags_json(struct json_object *o, __u8 fl)
 		{PP_FF_SYN_DATA, "syn_data"}, {PP_FF_MIDSTREAM, "midstream"},
 		{PP_FF_ACKED, "acked"},	      {PP_FF_TRUNC, "truncated"},
 		{PP_FF_MISMATCH, "mismatch"}, {PP_FF_ADOPTED, "adopted"},
+		{PP_FF_SETTLED, "settled"},
 	};
 	struct json_object *a = json_object_new_array();
 	size_t i;

@@ -595,6 +595,27 @@ static const struct tcase cases[] = {
 		.flow = FLOW(PASSED, LH, .reason = PP_R_NO_HEADER),
 	},
 	{
+		.desc = "a decided flow 2 GiB and 3 GiB into its stream still "
+			"passes (offsets are not taken for ones before ISN+1)",
+		.stream = {X_HTTP},
+		.pk = {SYN0, ACK0, SEG(0, LH),
+		       SEG((int)0x80000010, 10, .path = P_HIT),
+		       SEG((int)0xC0000000, 10, .path = P_HIT)},
+		.ev = {EV(PP_R_NO_HEADER, A_PASS, 0, .nc = NC(PP_CLASS_HTTP))},
+		.flow = FLOW(PASSED, LH, .reason = PP_R_NO_HEADER),
+	},
+	{
+		.desc = "an untrusted peer that closes without sending a byte "
+			"leaves no entry: the next SYN on the tuple starts "
+			"anew",
+		.stream = {X_HTTP},
+		.pk = {SYN0,
+		       ACK0,
+		       FIN(0, 0, .path = P_INSP),
+		       {.fl = TH_SYN, .off = 50000000}},
+		.flow = FLOW(PP_FS_SYN, 0, .isn_off = 50000000),
+	},
+	{
 		.desc = "untrusted TLS on an optional port: no_header, passed",
 		.port = PT_OPT_DROP,
 		.stream = {X_TLS},
