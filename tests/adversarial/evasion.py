@@ -850,9 +850,15 @@ def cases():
     L.append(Case("withheld-first-v1", withheld(1),
                   misc={"out_of_order_dropped": 1}))
     mism = (lambda c: {"no_header/pass": 1, "prefix_mismatch/drop": 1})
+    # A late overlap after the application read the judged bytes cannot
+    # change what it read (the socket drops it, an urgent pointer before
+    # copied_seq is ignored): ppguard passes it as a settled flow. Which
+    # one happens depends on when the server read (nginx at once).
+    mism_or_settled = (lambda c: [mism(c), {"no_header/pass": 1}])
     L.append(Case("overlap-benign-then-header", overlap_benign_first(False),
-                  expect=mism, flow="no_header", flags=("mismatch",),
-                  control="info", check_acked=False))
+                  expect=mism_or_settled, flow="no_header",
+                  flags=("mismatch|settled",), control="info",
+                  check_acked=False))
     L.append(Case("overlap-badsum-benign-then-header",
                   overlap_benign_first(True), expect=mism, flow="no_header",
                   flags=("mismatch",)))
@@ -898,8 +904,9 @@ def cases():
     L.append(Case("urgent-byte-alone-first", urgent_alone_first, expect=urg,
                   flow=None, flags=("mismatch",)))
     L.append(Case("urgent-on-retransmission", urgent_retransmission,
-                  expect=mism, flow="no_header", flags=("mismatch",),
-                  control="info", check_acked=False))
+                  expect=mism_or_settled, flow="no_header",
+                  flags=("mismatch|settled",), control="info",
+                  check_acked=False))
     # (its FIN ends the passed flow: the counters carry the verdict)
     L.append(Case("urgent-pointer-in-pure-ack", urgent_pure_ack,
                   expect=mism, flow=None, check_acked=False))
@@ -1239,8 +1246,11 @@ class Suite:
             if acked >= hlen and case.check_acked:
                 problems.append(f"the server acked {acked} bytes, the whole "
                                 f"{hlen}-byte header")
-        if not case.gap and dconn != want:
-            problems.append(f"decisions {dconn}, want {want}")
+        wants = want if isinstance(want, list) else [want]
+        if not case.gap and dconn not in wants:
+            problems.append(f"decisions {dconn}, want "
+                            f"{' or '.join(str(w) for w in wants)}")
+        settled_pass = isinstance(want, list) and dconn == wants[-1]
         for k, n in case.misc.items():
             if d.get(k, 0) < n:
                 problems.append(f"counter {k} +{d.get(k, 0)}, want >= {n}")
@@ -1254,13 +1264,17 @@ class Suite:
             if "lb_port" in c.extra:
                 fl = c.extra.get("flow")
             if fl is None:
-                problems.append("no flow entry for the attack connection")
+                # a settled, passed flow may already be ended by its FIN
+                if not settled_pass:
+                    problems.append("no flow entry for the attack "
+                                    "connection")
             else:
                 if case.flow and fl.get("reason") != case.flow:
                     problems.append(f"flow reason {fl.get('reason')}, want "
                                     f"{case.flow}")
                 for fg in case.flags:
-                    if fg not in fl.get("flags", []):
+                    # "a|b": either flag will do
+                    if not set(fg.split("|")) & set(fl.get("flags", [])):
                         problems.append(f"flow flags {fl.get('flags')} "
                                         f"lack {fg}")
         if c.action == "reset" and not case.gap:
