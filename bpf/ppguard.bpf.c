@@ -935,7 +935,7 @@ struct tcp_request_sock {
  * socket cannot tell (not a local socket, TIME-WAIT).
  */
 static __always_inline int sock_stream(struct pp_ctx *c, __u32 *start,
-				       __u64 *received, __u32 *read)
+				       __u64 *received, __u64 *read)
 {
 	struct pp_pkt *p = c->p;
 	struct bpf_sock_tuple t = {};
@@ -966,7 +966,9 @@ static __always_inline int sock_stream(struct pp_ctx *c, __u32 *start,
 	if (tp) {
 		*received = tp->bytes_received;
 		*start = tp->rcv_nxt - (__u32)*received;
-		*read = tp->copied_seq - *start; /* what the application read */
+		/* what the application read: received minus what waits in the
+		 * queue (64-bit: a flow may be 4 GiB on) */
+		*read = *received - (__u32)(tp->rcv_nxt - tp->copied_seq);
 		r = 1;
 	} else {
 		rq = bpf_skc_to_tcp_request_sock(sk);
@@ -993,13 +995,13 @@ static __always_inline int sock_stream(struct pp_ctx *c, __u32 *start,
  */
 static __always_inline int flow_settled(struct pp_ctx *c, struct pp_flow *f)
 {
-	__u32 start = 0, read = 0;
-	__u64 received = 0;
+	__u64 received = 0, read = 0;
+	__u32 start = 0;
 
 	if (f->flags & PP_FF_SETTLED)
 		return 1;
 	if (!sock_stream(c, &start, &received, &read) || start != f->isn + 1 ||
-	    read >= 0x80000000U || read < f->have)
+	    read < f->have)
 		return 0;
 	f->flags |= PP_FF_SETTLED;
 	return 1;
@@ -1060,8 +1062,8 @@ static __always_inline int stateless(struct pp_ctx *c)
 	struct pp_pkt *p = c->p;
 	struct pp_judgement j = {};
 	struct pp_scratch *s;
-	__u32 zero = 0, n, start = 0, read = 0;
-	__u64 received = 0;
+	__u32 zero = 0, n, start = 0;
+	__u64 received = 0, read = 0;
 	int r;
 
 	count(PP_STAT_MISC(PP_MISC_MIDSTREAM));
