@@ -437,7 +437,8 @@ __attribute__((noinline)) int pp_prefix_differs(const struct pp_buf *seg,
  * array look-up. 1: pass it; 0: take the full walk (which also handles
  * everything this does not). Most traffic of a host ends here.
  */
-static __always_inline int fast_pass(void *data, void *data_end)
+static __always_inline int fast_pass(void *data, void *data_end,
+				     struct pp_port_policy **polp)
 {
 	struct ethhdr *eth = data;
 	struct pp_port_policy *pol;
@@ -476,6 +477,8 @@ static __always_inline int fast_pass(void *data, void *data_end)
 		return 0;
 	port = bpf_ntohs(*dp);
 	pol = bpf_map_lookup_elem(&ports, &port);
+	if (pol && pol->inspect)
+		*polp = pol; /* pp_core() need not look it up again */
 	return pol && !pol->inspect;
 }
 
@@ -1158,7 +1161,9 @@ static __always_inline int pp_core(struct pp_ctx *c)
 	__u32 port = p->dport;
 	int v;
 
-	pol = bpf_map_lookup_elem(&ports, &port);
+	pol = c->pol; /* found by fast_pass() for a plain frame */
+	if (!pol)
+		pol = bpf_map_lookup_elem(&ports, &port);
 	if (!pol || !pol->inspect) {
 		count(PP_STAT_PATH(PP_PATH_FAST));
 		return PP_V_PASS;
@@ -1331,7 +1336,8 @@ int ppguard_tc(struct __sk_buff *skb)
 	__u32 linear = skb->data_end - skb->data;
 	int v;
 
-	if (fast_pass((void *)(long)skb->data, (void *)(long)skb->data_end))
+	if (fast_pass((void *)(long)skb->data, (void *)(long)skb->data_end,
+		      &c.pol))
 		goto fast;
 	if (pp_pkt_tc(skb, &p) || p.opaque) {
 		/* Headers not in the linear area (rare): pull and retry. */
@@ -1406,7 +1412,8 @@ int ppguard_xdp(struct xdp_md *ctx)
 	struct pp_ctx c = {.ctx = ctx, .hook = PP_HOOK_XDP};
 	int v;
 
-	if (fast_pass((void *)(long)ctx->data, (void *)(long)ctx->data_end) ||
+	if (fast_pass((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+		      &c.pol) ||
 	    pp_pkt_xdp(ctx, &p)) {
 		count(PP_STAT_PATH(PP_PATH_FAST));
 		return XDP_PASS;
