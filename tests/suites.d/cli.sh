@@ -12,18 +12,7 @@ bin=${PPG_BIN:-$root/build/ppguard}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ppg$$-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-fail() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '#   %s\n' "$2"
-}
+. "$root/tests/lib/tap.sh"
 
 if [ ! -x "$bin" ]; then
 	fail "$bin is missing: run make"

@@ -18,18 +18,7 @@ set -euo pipefail
 root=${PPG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${PPG_BIN:-$root/build/ppguard}
 
-n=0
-failed=0
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-fail() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '#   %s\n' "$2"
-}
+. "$root/tests/lib/tap.sh"
 check() { # description command...: pass if the command succeeds
 	local d=$1
 	shift

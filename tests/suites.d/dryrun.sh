@@ -12,18 +12,7 @@ set -euo pipefail
 root=${PPG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${PPG_BIN:-$root/build/ppguard}
 
-n=0
-failed=0
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-fail() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '#   %s\n' "$2" | head -20
-}
+. "$root/tests/lib/tap.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ok 1 - dry run end to end # SKIP needs root (BPF, namespaces)"

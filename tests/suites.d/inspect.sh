@@ -17,18 +17,7 @@ root=${PPG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${PPG_BIN:-$root/build/ppguard}
 fx=$root/tests/inspect
 
-n=0
-failed=0
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-fail() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '#   %s\n' "$2" | head -20
-}
+. "$root/tests/lib/tap.sh"
 skip() {
 	n=$((n + 1))
 	echo "ok $n - $1 # SKIP $2"

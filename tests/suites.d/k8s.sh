@@ -17,18 +17,7 @@ bin=${PPG_BIN:-$root/build/ppguard}
 mods=$root/build/k8s/node_modules
 manifests=("$root/scripts/k8s/ppguard.yaml" "$root/scripts/k8s/podmonitor.yaml")
 
-n=0
-failed=0
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-fail() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -z "${2:-}" ] || printf '#   %s\n' "$2" | head -20
-}
+. "$root/tests/lib/tap.sh"
 skip() {
 	n=$((n + 1))
 	echo "ok $n - $1 # SKIP $2"
