@@ -95,7 +95,8 @@ cat >"$tmp/server.py" <<'EOF'
 import socket, sys, threading, time
 log = open(sys.argv[2], "a", buffering=1)
 def serve(c, port):
-    c.settimeout(3)
+    # longer than the client's 3 s wait: closing first would look like a reset
+    c.settimeout(10)
     what = "silent"
     try:
         d = c.recv(4096)
